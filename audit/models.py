@@ -1,0 +1,68 @@
+from django.contrib.postgres.indexes import GinIndex, OpClass
+from django.db import models
+from django.db.models.functions import Upper
+from django.utils import timezone
+
+
+class AuditAction(models.TextChoices):
+    """Known actions. The column is open: new actions need no migration."""
+
+    EMAIL_SENT = "email.sent", "Email sent"
+    EMAIL_SEND_FAILED = "email.send_failed", "Email send failed"
+    SMTP_CREATED = "admin.integration_email_smtp_created", "Email SMTP created"
+    SMTP_UPDATED = "admin.integration_email_smtp_updated", "Email SMTP updated"
+    SMTP_DELETED = "admin.integration_email_smtp_deleted", "Email SMTP deleted"
+    SMTP_ENABLED = "admin.integration_email_smtp_enabled", "Email SMTP enabled"
+    SMTP_DISABLED = "admin.integration_email_smtp_disabled", "Email SMTP disabled"
+    SMTP_TESTED = "admin.integration_email_smtp_tested", "Email SMTP tested"
+    TENANT_CREATED = "tenant.created", "Tenant created"
+
+
+def _search_index(field: str) -> GinIndex:
+    # The admin's search is UPPER(col) LIKE UPPER('%term%'): a trigram index on that
+    # expression serves it without scanning the table.
+    return GinIndex(OpClass(Upper(field), name="gin_trgm_ops"), name=f"audit_{field[:12]}_trgm")
+
+
+class AuditEvent(models.Model):
+    """One thing that happened. Append-only: the database refuses UPDATE and DELETE."""
+
+    created_at = models.DateTimeField(default=timezone.now)
+    # Events outlive their tenant, so no database constraint ties them to the row.
+    tenant = models.ForeignKey(
+        "tenants.Tenant",
+        null=True,
+        blank=True,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        related_name="+",
+    )
+    # No choices on the column: a new action needs no migration. AuditAction labels it.
+    action = models.CharField(max_length=80)
+    actor_id = models.CharField(max_length=64, blank=True)
+    actor_email = models.CharField(max_length=254, blank=True)
+    target = models.CharField(max_length=255, blank=True)
+    recipient = models.CharField(max_length=254, blank=True)
+    metadata = models.JSONField(default=dict, blank=True)
+    ip = models.GenericIPAddressField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["-created_at"], name="audit_created"),
+            models.Index(fields=["action", "-created_at"], name="audit_action_created"),
+            models.Index(fields=["tenant", "-created_at"], name="audit_tenant_created"),
+            _search_index("recipient"),
+            _search_index("actor_email"),
+            _search_index("target"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.action} {self.target or self.recipient}".strip()
+
+    @property
+    def action_label(self) -> str:
+        try:
+            return AuditAction(self.action).label
+        except ValueError:
+            return self.action

@@ -1,0 +1,68 @@
+"""The only writer of the audit log."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from django.db import connection
+from django.http import HttpRequest
+
+from audit.models import AuditEvent
+
+# Metadata is shown to operators and kept forever: a key that names a secret is a bug.
+_SECRET_KEY = re.compile(r"pass(word)?|secret|token|api_?key|credential", re.IGNORECASE)
+
+
+class AuditMetadataError(ValueError):
+    pass
+
+
+def _check_metadata(metadata: dict[str, Any], path: str = "") -> None:
+    for key, value in metadata.items():
+        if _SECRET_KEY.search(str(key)) and not str(key).endswith(("_changed", "_set")):
+            raise AuditMetadataError(f"Audit metadata key {path}{key} looks like a secret.")
+        if isinstance(value, dict):
+            _check_metadata(value, f"{path}{key}.")
+
+
+def _current_tenant():
+    tenant = getattr(connection, "tenant", None)
+    if tenant is None or getattr(tenant, "schema_name", "public") == "public":
+        return None
+    return tenant if getattr(tenant, "pk", None) else None
+
+
+def _client_ip(request: HttpRequest) -> str | None:
+    # REMOTE_ADDR only: X-Forwarded-For is the client's word unless a proxy we run set it.
+    return request.META.get("REMOTE_ADDR") or None
+
+
+def audit_record(
+    action: str,
+    *,
+    tenant=None,
+    request: HttpRequest | None = None,
+    actor=None,
+    target: str = "",
+    recipient: str = "",
+    metadata: dict[str, Any] | None = None,
+    ip: str | None = None,
+) -> AuditEvent:
+    """Append one event; tenant, actor and IP default to the current request and schema."""
+    metadata = metadata or {}
+    _check_metadata(metadata)
+    if actor is None and request is not None and request.user.is_authenticated:
+        actor = request.user
+    if ip is None and request is not None:
+        ip = _client_ip(request)
+    return AuditEvent.objects.create(
+        tenant=tenant if tenant is not None else _current_tenant(),
+        action=action,
+        actor_id=str(actor.pk) if actor is not None else "",
+        actor_email=getattr(actor, "email", "") if actor is not None else "",
+        target=target[:255],
+        recipient=recipient[:254],
+        metadata=metadata,
+        ip=ip,
+    )

@@ -1,0 +1,216 @@
+"""Django settings, all read from the environment through ``cymmetri.env``."""
+
+from pathlib import Path
+
+from cymmetri.env import (
+    env_aead_keys,
+    env_bool,
+    env_database,
+    env_hostports,
+    env_int,
+    env_list,
+    env_networks,
+    env_ports,
+    env_rate,
+    env_secret,
+    env_str,
+    load_dotenv,
+)
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+load_dotenv(BASE_DIR / ".env")
+
+DEBUG = env_bool("DEBUG", False)
+SECRET_KEY = env_secret("SECRET_KEY")
+FIELD_ENCRYPTION_KEYS = env_aead_keys("FIELD_ENCRYPTION_KEYS")
+ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ".localhost,localhost,127.0.0.1" if DEBUG else [])
+CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", "")
+
+# Links in emails and printed by commands: "{domain}" is the tenant's domain.
+TENANT_URL_TEMPLATE = env_str("TENANT_URL_TEMPLATE", "https://{domain}")
+
+# --- applications -----------------------------------------------------------------------------
+
+SHARED_APPS = [
+    # Before django_tenants, whose own create_tenant command would otherwise win over ours.
+    "tenants",
+    "django_tenants",
+    "audit",
+    "accounts",
+    "django.contrib.contenttypes",
+    "django.contrib.auth",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.admin",
+    "django.contrib.staticfiles",
+    "django.contrib.postgres",
+]
+TENANT_APPS = [
+    "django.contrib.contenttypes",
+    "django.contrib.auth",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "accounts",
+    "smtp_integration",
+]
+INSTALLED_APPS = SHARED_APPS + [app for app in TENANT_APPS if app not in SHARED_APPS]
+
+TENANT_MODEL = "tenants.Tenant"
+TENANT_DOMAIN_MODEL = "tenants.Domain"
+PUBLIC_SCHEMA_NAME = "public"
+PUBLIC_SCHEMA_URLCONF = "cymmetri.urls_public"
+ROOT_URLCONF = "cymmetri.urls_tenant"
+DATABASE_ROUTERS = ["django_tenants.routers.TenantSyncRouter"]
+AUTH_USER_MODEL = "accounts.User"
+
+MIDDLEWARE = [
+    "django_tenants.middleware.main.TenantMainMiddleware",
+    "django.middleware.security.SecurityMiddleware",
+    "cymmetri.middleware.SecurityHeadersMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "cymmetri.context_processors.tenant",
+            ],
+        },
+    },
+]
+
+WSGI_APPLICATION = "cymmetri.wsgi.application"
+
+# --- data ---------------------------------------------------------------------------------------
+
+DATABASES = {"default": env_database("DATABASE_URL")}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+REDIS_URL = env_str("REDIS_URL")
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": REDIS_URL,
+        "KEY_PREFIX": env_str("CACHE_KEY_PREFIX", "cymmetri"),
+        # Keys carry the schema, so one tenant never reads another's cache entries.
+        "KEY_FUNCTION": "django_tenants.cache.make_key",
+        "REVERSE_KEY_FUNCTION": "django_tenants.cache.reverse_key",
+        "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},
+    }
+}
+
+# --- auth and sessions --------------------------------------------------------------------------
+
+LOGIN_URL = "accounts:login"
+LOGIN_REDIRECT_URL = "dashboard"
+LOGOUT_REDIRECT_URL = "accounts:login"
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": 10},
+    },
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+PASSWORD_RESET_TIMEOUT = env_int("PASSWORD_RESET_TIMEOUT", 3 * 86400, min_value=300)
+# Sessions live in each schema's own table: a cookie from one tenant's domain is unknown
+# on another's. A shared cookie domain would also break logins in Chromium on *.localhost.
+SESSION_COOKIE_DOMAIN = None
+SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 8 * 3600, min_value=300)
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+SECURE_COOKIES = env_bool("SECURE_COOKIES", not DEBUG)
+SESSION_COOKIE_SECURE = SECURE_COOKIES
+CSRF_COOKIE_SECURE = SECURE_COOKIES
+CSRF_COOKIE_HTTPONLY = True
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+SECURE_PROXY_SSL_HEADER = (
+    ("HTTP_X_FORWARDED_PROTO", "https") if env_bool("TRUST_X_FORWARDED_PROTO", False) else None
+)
+
+# --- email: the platform default SMTP and the policy for tenants' own servers ------------------
+
+PLATFORM_SMTP_HOST = env_str("PLATFORM_SMTP_HOST")
+PLATFORM_SMTP_PORT = env_int("PLATFORM_SMTP_PORT", 587, min_value=1, max_value=65535)
+PLATFORM_SMTP_TLS_MODE = env_str("PLATFORM_SMTP_TLS_MODE", "starttls")
+PLATFORM_SMTP_USERNAME = env_str("PLATFORM_SMTP_USERNAME", "")
+PLATFORM_SMTP_PASSWORD = env_secret("PLATFORM_SMTP_PASSWORD") if PLATFORM_SMTP_USERNAME else ""
+PLATFORM_EMAIL_DOMAIN = env_str("PLATFORM_EMAIL_DOMAIN")
+PLATFORM_SMTP_RATE_LIMIT = env_rate("PLATFORM_SMTP_RATE_LIMIT", "300/hour")
+SMTP_ALLOWED_PORTS = env_ports("SMTP_ALLOWED_PORTS", "25,465,587,2525")
+SMTP_ALLOWED_PRIVATE_NETWORKS = env_networks("SMTP_ALLOWED_PRIVATE_NETWORKS")
+SMTP_ALLOW_PLAINTEXT = env_bool("SMTP_ALLOW_PLAINTEXT", False)
+SMTP_CA_FILE = env_str("SMTP_CA_FILE", None)
+DELIVERABILITY_NAMESERVERS = env_hostports("DELIVERABILITY_NAMESERVERS")
+
+if PLATFORM_SMTP_TLS_MODE not in {"starttls", "tls", "none"}:
+    from django.core.exceptions import ImproperlyConfigured
+
+    raise ImproperlyConfigured("PLATFORM_SMTP_TLS_MODE must be starttls, tls or none.")
+
+# --- Celery (tenant-schemas-celery: the schema rides in task headers) ------------------------
+
+CELERY_BROKER_URL = REDIS_URL
+CELERY_RESULT_BACKEND = REDIS_URL
+CELERY_TASK_IGNORE_RESULT = True
+CELERY_TASK_SERIALIZER = "json"
+CELERY_RESULT_SERIALIZER = "json"
+CELERY_ACCEPT_CONTENT = ["json"]
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_TASK_SOFT_TIME_LIMIT = 240
+CELERY_TASK_TIME_LIMIT = 300
+CELERY_TASK_DEFAULT_QUEUE = env_str("CELERY_QUEUE", "cymmetri")
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Long waits live in the database (next_attempt_at), never as broker countdowns.
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+CELERY_TASK_TENANT_CACHE_SECONDS = 30
+CELERY_TIMEZONE = "UTC"
+
+# --- the rest ----------------------------------------------------------------------------------
+
+LANGUAGE_CODE = "en-gb"
+TIME_ZONE = "UTC"
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "static/"
+STATIC_ROOT = BASE_DIR / "var" / "static"
+STATICFILES_DIRS = [BASE_DIR / "static"]
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": (
+            "whitenoise.storage.CompressedManifestStaticFilesStorage"
+            if env_bool("STATIC_MANIFEST", not DEBUG)
+            else "django.contrib.staticfiles.storage.StaticFilesStorage"
+        )
+    },
+}
+
+LOG_LEVEL = env_str("LOG_LEVEL", "INFO")
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": LOG_LEVEL},
+    "loggers": {"django.db.backends": {"level": "WARNING"}},
+}

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class SmtpIntegrationConfig(AppConfig):
+    name = "smtp_integration"
+    verbose_name = "Email SMTP integration"

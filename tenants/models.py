@@ -1,0 +1,54 @@
+from django.core.validators import RegexValidator
+from django.db import models
+from django_tenants.models import DomainMixin, TenantMixin
+
+# Hyphens are allowed (production-cymmetri); hand-written SQL must quote schema names.
+schema_name_validator = RegexValidator(
+    r"^[a-z][a-z0-9_-]{1,61}[a-z0-9]$",
+    "Use 3-63 lower-case letters, digits, '-' or '_', starting with a letter.",
+)
+
+
+class Organisation(models.Model):
+    name = models.CharField(max_length=200)
+    slug = models.SlugField(max_length=100, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Tenant(TenantMixin):
+    """One isolated environment of an organisation, with its own schema and users."""
+
+    # Null only for the public tenant, which belongs to the platform itself.
+    organisation = models.ForeignKey(
+        Organisation, null=True, blank=True, on_delete=models.PROTECT, related_name="tenants"
+    )
+    display_name = models.CharField(max_length=200)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    auto_create_schema = True
+    auto_drop_schema = False
+
+    class Meta:
+        ordering = ["schema_name"]
+
+    def __str__(self) -> str:
+        return self.display_name or self.schema_name
+
+    @property
+    def primary_domain(self) -> str:
+        domain = self.domains.filter(is_primary=True).values_list("domain", flat=True).first()
+        return domain or ""
+
+
+class Domain(DomainMixin):
+    class Meta:
+        ordering = ["domain"]
+
+    def __str__(self) -> str:
+        return self.domain

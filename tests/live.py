@@ -1,0 +1,87 @@
+"""A live server thread and Chromium driven by Playwright, for browser tests.
+
+Playwright's sync API runs an event loop, and Django refuses ORM calls from a thread with a
+running loop; so the browser runs in a thread of its own and the test body stays free to
+use the database before and after.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import threading
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from django.contrib.staticfiles.handlers import StaticFilesHandler
+from django.test.testcases import LiveServerThread
+
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--disable-sync",
+]
+
+
+class LiveServer:
+    """The Django app on 127.0.0.1 with a free port; tenants by Host (*.localhost)."""
+
+    def __init__(self) -> None:
+        self.thread = LiveServerThread("127.0.0.1", StaticFilesHandler, port=0)
+        self.thread.daemon = True
+        self.thread.start()
+        self.thread.is_ready.wait()
+        if self.thread.error:
+            raise self.thread.error
+        self.port = self.thread.port
+
+    def url(self, domain: str, path: str = "/") -> str:
+        return f"http://{domain}:{self.port}{path}"
+
+    def stop(self) -> None:
+        self.thread.terminate()
+
+
+def chromium_path() -> str:
+    """Debian's Chromium; missing is a skip locally and a failure under CI."""
+    path = os.environ.get("CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
+    if not os.path.exists(path):
+        message = "Chromium is not installed (apt-get install chromium)"
+        if os.environ.get("CI", "").lower() in {"1", "true", "yes"}:
+            pytest.fail(message + ": browser tests cannot be skipped under CI.")
+        pytest.skip(message)
+    return path
+
+
+def run_in_browser(action: Callable[[Any], Any], *, executable: str) -> Any:
+    """Run ``action(page)`` in a fresh Chromium context on a thread of its own."""
+    from playwright.sync_api import sync_playwright
+
+    outcome: dict[str, Any] = {}
+
+    def target() -> None:
+        try:
+            with sync_playwright() as playwright:
+                browser = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
+                try:
+                    page = browser.new_page(viewport={"width": 1280, "height": 900})
+                    page.set_default_timeout(15_000)
+                    outcome["value"] = action(page)
+                finally:
+                    browser.close()
+        except BaseException as exc:  # re-raised in the test's thread
+            outcome["error"] = exc
+
+    thread = threading.Thread(target=target, name="playwright")
+    thread.start()
+    thread.join(timeout=180)
+    if thread.is_alive():
+        raise TimeoutError("The browser did not finish within 180 s.")
+    if "error" in outcome:
+        raise outcome["error"]
+    return outcome.get("value")
