@@ -47,6 +47,7 @@ class AuditEventAdmin(admin.ModelAdmin):
     list_per_page = 100
     # COUNT(*) over the whole log on every page view does not scale.
     show_full_result_count = False
+    show_facets = admin.ShowFacets.NEVER
     fields = (
         "created_at",
         "action",

@@ -16,6 +16,11 @@ CONTENT_SECURITY_POLICY = "; ".join(
     ]
 )
 
+# Django's admin (operators only, on the public domain) sets inline style attributes.
+ADMIN_CONTENT_SECURITY_POLICY = CONTENT_SECURITY_POLICY.replace(
+    "style-src 'self'", "style-src 'self' 'unsafe-inline'"
+)
+
 
 class SecurityHeadersMiddleware:
     """Adds the headers Django 5.2 has no setting for."""
@@ -25,7 +30,12 @@ class SecurityHeadersMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         response = self.get_response(request)
-        response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+        policy = (
+            ADMIN_CONTENT_SECURITY_POLICY
+            if request.path.startswith("/admin/")
+            else CONTENT_SECURITY_POLICY
+        )
+        response.headers.setdefault("Content-Security-Policy", policy)
         response.headers.setdefault(
             "Permissions-Policy", "camera=(), microphone=(), geolocation=()"
         )
