@@ -1,0 +1,34 @@
+"""Deliverability engine: SPF, DKIM, DMARC and return-path of a From domain, checked in DNS.
+
+Django-free: the tab, the command and the beat task call
+``run_deliverability_check`` and store ``report.to_dict()``.
+"""
+
+from smtp_integration.deliverability.checks import (
+    clear_caches,
+    normalize_domain,
+    run_deliverability_check,
+)
+from smtp_integration.deliverability.dkim import normalize_selector
+from smtp_integration.deliverability.dns import DnsResolver, LookupResult
+from smtp_integration.deliverability.report import (
+    Check,
+    CheckRow,
+    DeliverabilityReport,
+    RecordToPublish,
+    Status,
+)
+
+__all__ = [
+    "Check",
+    "CheckRow",
+    "DeliverabilityReport",
+    "DnsResolver",
+    "LookupResult",
+    "RecordToPublish",
+    "Status",
+    "clear_caches",
+    "normalize_domain",
+    "normalize_selector",
+    "run_deliverability_check",
+]

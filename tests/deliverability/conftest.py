@@ -1,0 +1,118 @@
+"""Fixtures: a loopback DNS server with test zones, keys, and a check helper."""
+
+from __future__ import annotations
+
+import base64
+import secrets
+from dataclasses import dataclass
+
+import pytest
+from cryptography.hazmat.primitives.asymmetric import ed25519, rsa
+from cryptography.hazmat.primitives.serialization import (
+    Encoding,
+    PublicFormat,
+)
+
+from smtp_integration.deliverability import DnsResolver, run_deliverability_check
+from tests.dnsserver import DnsTestServer
+
+DOMAIN = "example.com"
+SENDGRID_HOST = "smtp.sendgrid.net"
+SENDGRID_SPF = "v=spf1 ip4:167.89.0.0/17 ip4:208.117.48.0/20 ~all"
+
+
+@dataclass(frozen=True)
+class Keys:
+    """Base64 ``p=`` values."""
+
+    rsa2048: str
+    rsa1024: str
+    rsa512: str
+    ed25519: str
+
+
+def _rsa(bits: int) -> str:
+    if bits < 1024:
+        # cryptography refuses to generate keys this weak; a public key is just (n, e).
+        modulus = secrets.randbits(bits) | (1 << (bits - 1)) | 1
+        public = rsa.RSAPublicNumbers(65537, modulus).public_key()
+    else:
+        public = rsa.generate_private_key(public_exponent=65537, key_size=bits).public_key()
+    return base64.b64encode(
+        public.public_bytes(Encoding.DER, PublicFormat.SubjectPublicKeyInfo)
+    ).decode()
+
+
+@pytest.fixture(scope="session")
+def keys() -> Keys:
+    # RSA generation is slow-ish: once per session.
+    raw = (
+        ed25519.Ed25519PrivateKey.generate()
+        .public_key()
+        .public_bytes(Encoding.Raw, PublicFormat.Raw)
+    )
+    return Keys(_rsa(2048), _rsa(1024), _rsa(512), base64.b64encode(raw).decode())
+
+
+@pytest.fixture(scope="session")
+def dns_server():
+    with DnsTestServer() as server:
+        yield server
+
+
+@pytest.fixture
+def dns(dns_server: DnsTestServer):
+    """The loopback server, emptied for this test."""
+    dns_server.reset()
+    dns_server.latency = 0.0
+    yield dns_server
+    dns_server.reset()
+    dns_server.latency = 0.0
+
+
+@pytest.fixture
+def resolver(dns: DnsTestServer) -> DnsResolver:
+    return DnsResolver([dns.address], timeout=0.3, lifetime=1.0)
+
+
+@pytest.fixture
+def check(resolver: DnsResolver):
+    """Run a full check the way the Re-check button does (fresh)."""
+
+    def run(domain: str = DOMAIN, host: str | None = SENDGRID_HOST, **kwargs):
+        kwargs = {"deadline": 3.0, "fresh": True, **kwargs}
+        return run_deliverability_check(
+            from_domain=domain, smtp_host=host, resolver=resolver, **kwargs
+        )
+
+    return run
+
+
+def dkim_record(p: str, extra: str = "") -> str:
+    return f"v=DKIM1; k=rsa; {extra}p={p}"
+
+
+def publish_sendgrid_dkim(dns: DnsTestServer, p: str, domain: str = DOMAIN, *, extra: str = ""):
+    for selector in ("s1", "s2"):
+        target = f"{selector}.domainkey.u1234567.wl123.sendgrid.net"
+        dns.set(f"{selector}._domainkey.{domain}", "CNAME", target)
+        dns.set(target, "TXT", dkim_record(p, extra))
+
+
+@pytest.fixture
+def green(dns: DnsTestServer, keys: Keys) -> DnsTestServer:
+    """An all-green SendGrid domain; tests break one thing at a time."""
+    dns.add(DOMAIN, "TXT", "v=spf1 include:sendgrid.net ~all", "google-site-verification=x")
+    dns.add(DOMAIN, "MX", "10 mx.example.com")
+    dns.add("mx.example.com", "A", "198.51.100.25")
+    dns.add("sendgrid.net", "TXT", SENDGRID_SPF)
+    publish_sendgrid_dkim(dns, keys.rsa2048)
+    dns.add(f"_dmarc.{DOMAIN}", "TXT", f"v=DMARC1; p=reject; rua=mailto:dmarc@{DOMAIN}")
+    return dns
+
+
+def row(report, check: str, title: str | None = None):
+    """The one row of a check (by title when there are several)."""
+    rows = [r for r in report.rows if r.check == check and (title is None or r.title == title)]
+    assert len(rows) == 1, [r.title for r in report.rows]
+    return rows[0]
