@@ -1,8 +1,15 @@
 """Reads about the tenant's email delivery."""
 
+from __future__ import annotations
+
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.urls import reverse
+
+from smtp_integration.models import Health, SmtpConfig, SmtpConnectionTest
+
+_PERIODS = {1: "second", 60: "minute", 3600: "hour", 86400: "day"}
 
 
 @dataclass(frozen=True)
@@ -14,13 +21,56 @@ class EmailDeliveryStatus:
     url: str = ""
 
 
-def email_delivery_status() -> EmailDeliveryStatus:
-    """Which SMTP the tenant's email goes through now."""
+def platform_from_address() -> str:
+    return f"noreply@{settings.PLATFORM_EMAIL_DOMAIN}"
+
+
+def platform_rate_limit_text() -> str:
     count, seconds = settings.PLATFORM_SMTP_RATE_LIMIT
-    per = {3600: "hour", 60: "minute", 86400: "day", 1: "second"}.get(seconds, f"{seconds}s")
-    return EmailDeliveryStatus(
-        label="Platform default",
-        tone="grey",
-        from_address=f"noreply@{settings.PLATFORM_EMAIL_DOMAIN}",
-        detail=f"Shared platform SMTP, limited to {count} emails per {per}.",
+    return f"{count} emails per {_PERIODS.get(seconds, f'{seconds} seconds')}"
+
+
+def _formatted_from(config: SmtpConfig) -> str:
+    return (
+        f"{config.from_name} <{config.from_address}>" if config.from_name else config.from_address
     )
+
+
+def email_delivery_status(config: SmtpConfig | None) -> EmailDeliveryStatus:
+    """Which SMTP the tenant's email goes through now, as the status card says it."""
+    url = reverse("integrations:email_smtp")
+    if config is None:
+        return EmailDeliveryStatus(
+            label="Platform default",
+            tone="grey",
+            from_address=platform_from_address(),
+            detail=f"Shared platform SMTP, limited to {platform_rate_limit_text()}.",
+            url=url,
+        )
+    if not config.enabled:
+        return EmailDeliveryStatus(
+            label="Custom SMTP configured, disabled",
+            tone="amber",
+            from_address=platform_from_address(),
+            detail=f"{config.host} is switched off: email goes through the platform default.",
+            url=url,
+        )
+    if config.health in (Health.FAILING, Health.PAUSED):
+        return EmailDeliveryStatus(
+            label=f"Custom SMTP active, {config.get_health_display().lower()}",
+            tone="red",
+            from_address=_formatted_from(config),
+            detail=config.last_failure_reason or f"Sending through {config.host} is failing.",
+            url=url,
+        )
+    return EmailDeliveryStatus(
+        label="Custom SMTP active",
+        tone="green",
+        from_address=_formatted_from(config),
+        detail=f"Email goes through {config.host}:{config.port} ({config.get_tls_mode_display()}).",
+        url=url,
+    )
+
+
+def smtp_last_test() -> SmtpConnectionTest | None:
+    return SmtpConnectionTest.objects.first()

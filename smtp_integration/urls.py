@@ -6,4 +6,8 @@ app_name = "integrations"
 
 urlpatterns = [
     path("", views.integrations_index, name="index"),
+    path("email-smtp/", views.email_smtp, name="email_smtp"),
+    path("email-smtp/test/", views.email_smtp_test, name="email_smtp_test"),
+    path("email-smtp/toggle/", views.email_smtp_toggle, name="email_smtp_toggle"),
+    path("email-smtp/delete/", views.email_smtp_delete, name="email_smtp_delete"),
 ]

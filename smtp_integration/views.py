@@ -1,10 +1,147 @@
-from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from functools import wraps
 
-from smtp_integration.selectors import email_delivery_status
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required, permission_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+
+from cymmetri.crypto import DecryptionError
+from smtp_integration.forms import SmtpConfigForm
+from smtp_integration.presets import presets_for_page
+from smtp_integration.selectors import (
+    email_delivery_status,
+    platform_from_address,
+    smtp_last_test,
+)
+from smtp_integration.services import (
+    smtp_config_delete,
+    smtp_config_get,
+    smtp_config_save,
+    smtp_config_toggle,
+)
+from smtp_integration.tester import TooManyTests, smtp_connection_test
+
+CHANGE_PERMISSION = "smtp_integration.change_smtpconfig"
+
+
+def integration_admin_required(view):
+    """Signed in (else to the login page) and allowed to change the integration (else 403)."""
+
+    @wraps(view)
+    @login_required
+    @permission_required(CHANGE_PERMISSION, raise_exception=True)
+    def wrapper(request, *args, **kwargs):
+        return view(request, *args, **kwargs)
+
+    return wrapper
 
 
 @login_required
 def integrations_index(request: HttpRequest) -> HttpResponse:
-    return render(request, "integrations/index.html", {"email_status": email_delivery_status()})
+    status = email_delivery_status(smtp_config_get())
+    return render(request, "integrations/index.html", {"email_status": status})
+
+
+def _page(request, *, config, form, test_result=None, test_error="", status=200):
+    context = {
+        "config": config,
+        "form": form,
+        "status": email_delivery_status(config),
+        "last_test": smtp_last_test(),
+        "presets": presets_for_page(),
+        "test_result": test_result,
+        "test_error": test_error,
+        "tab": "configuration",
+        "platform_from": platform_from_address(),
+    }
+    return render(request, "integrations/email_smtp/configure.html", context, status=status)
+
+
+@integration_admin_required
+def email_smtp(request: HttpRequest) -> HttpResponse:
+    config = smtp_config_get()
+    if request.method != "POST":
+        return _page(request, config=config, form=SmtpConfigForm(config=config))
+    form = SmtpConfigForm(request.POST, config=config)
+    if not form.is_valid():
+        return _page(request, config=config, form=form, status=400)
+    result = smtp_config_save(actor=request.user, data=form.cleaned_data, request=request)
+    verb = "saved and active" if result.created else "saved"
+    messages.success(
+        request,
+        f"Your SMTP settings are {verb}: new email goes through {result.config.host} from now on.",
+    )
+    if not result.tested:
+        messages.warning(
+            request,
+            "These settings have not passed Test connection yet. Run it now to make sure "
+            "your users receive their emails.",
+        )
+    if form.port_warning:
+        messages.warning(request, form.port_warning)
+    return redirect("integrations:email_smtp")
+
+
+@integration_admin_required
+@require_POST
+def email_smtp_test(request: HttpRequest) -> HttpResponse:
+    config = smtp_config_get()
+    form = SmtpConfigForm(request.POST, config=config)
+    result, error, status = None, "", 200
+    if form.is_valid():
+        try:
+            result = smtp_connection_test(
+                actor=request.user, data=form.cleaned_data, request=request
+            )
+        except TooManyTests as exc:
+            error, status = str(exc), 429
+        except DecryptionError:
+            form.add_error("password", "The stored password cannot be used; enter it again.")
+    if not form.is_valid():
+        status = 400
+    if request.headers.get("X-Requested-With") == "fetch":
+        return render(
+            request,
+            "integrations/email_smtp/_test_result.html",
+            {"form": form, "test_result": result, "test_error": error},
+            status=status,
+        )
+    return _page(
+        request, config=config, form=form, test_result=result, test_error=error, status=status
+    )
+
+
+@integration_admin_required
+@require_POST
+def email_smtp_toggle(request: HttpRequest) -> HttpResponse:
+    config = smtp_config_get()
+    if config is None:
+        messages.error(request, "There is no custom SMTP to switch on or off.")
+        return redirect("integrations:email_smtp")
+    enabled = request.POST.get("enabled") == "1"
+    smtp_config_toggle(actor=request.user, enabled=enabled, request=request)
+    if enabled:
+        messages.success(request, f"Custom SMTP is on: new email goes through {config.host}.")
+    else:
+        messages.success(
+            request,
+            "Custom SMTP is off: new email goes through the platform "
+            "default until you switch it on again.",
+        )
+    return redirect("integrations:email_smtp")
+
+
+@integration_admin_required
+def email_smtp_delete(request: HttpRequest) -> HttpResponse:
+    config = smtp_config_get()
+    if config is None:
+        return redirect("integrations:email_smtp")
+    if request.method == "POST":
+        smtp_config_delete(actor=request.user, request=request)
+        messages.success(
+            request,
+            "Your SMTP settings and password are removed. Email goes through the platform default.",
+        )
+        return redirect("integrations:email_smtp")
+    return render(request, "integrations/email_smtp/delete.html", {"config": config})

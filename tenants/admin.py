@@ -17,8 +17,17 @@ class OrganisationAdmin(admin.ModelAdmin):
 
 @admin.register(Tenant)
 class TenantAdmin(admin.ModelAdmin):
-    list_display = ("schema_name", "display_name", "organisation", "domain", "created_at")
-    list_filter = ("organisation",)
+    list_display = (
+        "schema_name",
+        "display_name",
+        "organisation",
+        "domain",
+        "email_transport",
+        "email_health",
+        "email_deliverability",
+        "created_at",
+    )
+    list_filter = ("organisation", "email_transport", "email_health", "email_deliverability")
     search_fields = ("schema_name", "display_name", "domains__domain")
     list_select_related = ("organisation",)
     inlines = [DomainInline]

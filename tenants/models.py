@@ -21,6 +21,12 @@ class Organisation(models.Model):
         return self.name
 
 
+class EmailTransport(models.TextChoices):
+    PLATFORM_DEFAULT = "platform_default", "Platform default"
+    CUSTOM = "custom", "Custom SMTP"
+    CUSTOM_DISABLED = "custom_disabled", "Custom SMTP, disabled"
+
+
 class Tenant(TenantMixin):
     """One isolated environment of an organisation, with its own schema and users."""
 
@@ -30,6 +36,13 @@ class Tenant(TenantMixin):
     )
     display_name = models.CharField(max_length=200)
     created_at = models.DateTimeField(auto_now_add=True)
+    # A copy of the tenant's email state for operators, so the tenant list needs no
+    # query per schema. The tenant's own schema stays the source of truth.
+    email_transport = models.CharField(
+        max_length=20, choices=EmailTransport.choices, default=EmailTransport.PLATFORM_DEFAULT
+    )
+    email_health = models.CharField(max_length=10, default="unknown")
+    email_deliverability = models.CharField(max_length=10, default="unknown")
 
     auto_create_schema = True
     auto_drop_schema = False

@@ -103,3 +103,24 @@ def tenant_admin_create(*, tenant: Tenant, email: str, password: str | None) -> 
             urlconf=settings.ROOT_URLCONF,
         )
     return tenant_url(tenant, path)
+
+
+def tenant_email_status_set(
+    *,
+    tenant: Tenant,
+    transport: str | None = None,
+    health: str | None = None,
+    deliverability: str | None = None,
+) -> None:
+    """Copy the tenant's email state to its public row, where operators list it."""
+    fields = {
+        name: value
+        for name, value in (
+            ("email_transport", transport),
+            ("email_health", health),
+            ("email_deliverability", deliverability),
+        )
+        if value is not None
+    }
+    if fields:
+        Tenant.objects.filter(pk=tenant.pk).update(**fields)

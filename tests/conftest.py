@@ -28,6 +28,8 @@ TENANTS = {
     ),
 }
 OPERATOR_EMAIL = "operator@localhost"
+# Apps whose rows tests write inside tenant schemas; `committed` empties their tables.
+TENANT_DATA_APPS = ("sessions", "smtp_integration", "mailer")
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -39,14 +41,34 @@ def _test_settings():
 
 
 @pytest.fixture(scope="session")
-def django_db_setup(django_db_setup, django_db_blocker, _test_settings):
-    """The test database with the public tenant, an operator and two tenants, committed."""
+def django_db_setup(
+    request,
+    django_test_environment,
+    django_db_blocker,
+    django_db_keepdb,
+    django_db_createdb,
+    django_db_modify_db_settings,
+    _test_settings,
+):
+    """The test database with the public tenant, an operator and two tenants, committed.
+
+    pytest-django sets up only the databases its ``db`` markers ask for; tests using
+    ``committed`` need it too, so this always sets up the default database.
+    """
     from django.contrib.auth import get_user_model
+    from django.test.utils import setup_databases, teardown_databases
 
     from tenants.models import Domain, Tenant
     from tenants.services import tenant_create
 
+    keepdb = django_db_keepdb and not django_db_createdb
     with django_db_blocker.unblock():
+        db_config = setup_databases(
+            verbosity=request.config.option.verbose,
+            interactive=False,
+            keepdb=keepdb,
+            aliases={"default"},
+        )
         public = Tenant.objects.create(schema_name="public", display_name="Cymmetri platform")
         Domain.objects.create(domain="localhost", tenant=public, is_primary=True)
         get_user_model().objects.create_superuser(OPERATOR_EMAIL, TEST_PASSWORD)
@@ -60,6 +82,10 @@ def django_db_setup(django_db_setup, django_db_blocker, _test_settings):
                 admin_password=TEST_PASSWORD,
             )
         connection.set_schema_to_public()
+    yield
+    if not keepdb:
+        with django_db_blocker.unblock():
+            teardown_databases(db_config, verbosity=request.config.option.verbose)
 
 
 def _tenant(schema: str):
@@ -121,17 +147,34 @@ def admin_client_a(client_a, admin_a) -> Client:
 def committed(django_db_setup, django_db_blocker):
     """Database access outside a transaction, for tests that other processes must see.
 
-    At teardown the audit log and each tenant's sessions are truncated (TRUNCATE is allowed
-    on the append-only log), so later tests start from the session's baseline.
+    At teardown the audit log and what tests write in each tenant's schema are truncated
+    (TRUNCATE is allowed on the append-only log), so later tests start from the session's
+    baseline.
     """
+    from django.apps import apps
+
+    from tenants.models import Tenant
+
+    installed = {config.label for config in apps.get_app_configs()}
+    tables = [
+        model._meta.db_table
+        for label in TENANT_DATA_APPS
+        if label in installed
+        for model in apps.get_app_config(label).get_models()
+    ]
     with django_db_blocker.unblock():
         yield
         connection.set_schema_to_public()
         with connection.cursor() as cursor:
             cursor.execute("TRUNCATE audit_auditevent")
+        Tenant.objects.update(
+            email_transport="platform_default",
+            email_health="unknown",
+            email_deliverability="unknown",
+        )
         for info in TENANTS.values():
             with schema_context(info.schema), connection.cursor() as cursor:
-                cursor.execute("TRUNCATE django_session")
+                cursor.execute("TRUNCATE " + ", ".join(f'"{table}"' for table in tables))
 
 
 @pytest.fixture(scope="session")
@@ -165,3 +208,49 @@ def browser(committed):
 
     executable = chromium_path()
     return lambda action: run_in_browser(action, executable=executable)
+
+
+@pytest.fixture
+def smtp_server_factory():
+    """``make(mode, **options)``: start an SmtpTestServer (tests/smtp_servers.py), stopped at
+    teardown."""
+    from tests.smtp_servers import SmtpTestServer
+
+    servers = []
+
+    def make(mode="starttls", **options):
+        server = SmtpTestServer(mode, **options).start()
+        servers.append(server)
+        return server
+
+    yield make
+    for server in servers:
+        server.stop()
+
+
+@pytest.fixture
+def smtp_servers(settings, smtp_server_factory):
+    """``start(mode, **options)``: a real SMTP server the platform trusts and may reach.
+
+    Loopback is allow-listed, the server's port allowed and the test CA trusted
+    (SMTP_CA_FILE), exactly as an operator would configure a private relay.
+    """
+    from tests.smtp_servers import SMTP_PASSWORD, SMTP_USERNAME, certificates
+
+    settings.SMTP_ALLOWED_PRIVATE_NETWORKS = ["127.0.0.0/8", "::1/128"]
+    settings.SMTP_CA_FILE = str(certificates().ca_file)
+    settings.SMTP_ALLOWED_PORTS = frozenset({25, 465, 587, 2525})
+
+    def start(mode="starttls", **options):
+        options.setdefault("auth", {SMTP_USERNAME: SMTP_PASSWORD})
+        server = smtp_server_factory(mode, **options)
+        settings.SMTP_ALLOWED_PORTS = settings.SMTP_ALLOWED_PORTS | {server.port}
+        return server
+
+    return start
+
+
+@pytest.fixture
+def smtp_server(smtp_servers):
+    """STARTTLS with AUTH (tests.smtp_servers.SMTP_USERNAME / SMTP_PASSWORD)."""
+    return smtp_servers("starttls")

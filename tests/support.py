@@ -16,3 +16,21 @@ class TenantInfo:
     domain: str
     display_name: str
     admin_email: str
+
+
+def smtp_form_data(server, **overrides) -> dict:
+    """What an admin types on the Email SMTP page to configure the test ``server``."""
+    from tests.smtp_servers import SMTP_PASSWORD, SMTP_USERNAME
+
+    data = {
+        "host": "localhost",
+        "port": server.port,
+        "tls_mode": "tls" if server.mode == "tls" else "starttls",
+        "username": SMTP_USERNAME,
+        "password": SMTP_PASSWORD,
+        "from_address": "noreply@acme.test",
+        "from_name": "Acme Auth",
+        "reply_to": "support@acme.test",
+    }
+    data.update(overrides)
+    return data

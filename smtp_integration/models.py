@@ -1,0 +1,102 @@
+import uuid
+
+from django.conf import settings
+from django.db import models
+
+
+class TlsMode(models.TextChoices):
+    STARTTLS = "starttls", "STARTTLS"
+    TLS = "tls", "TLS"
+    NONE = "none", "None (unencrypted)"
+
+
+class Health(models.TextChoices):
+    UNKNOWN = "unknown", "Not used yet"
+    OK = "ok", "Healthy"
+    FAILING = "failing", "Failing"
+    PAUSED = "paused", "Paused: authentication failed"
+
+
+class SmtpConfig(models.Model):
+    """The tenant's own SMTP server: at most one per tenant schema."""
+
+    # One row per schema; the constant column carries the unique constraint.
+    slot = models.PositiveSmallIntegerField(default=1, unique=True, editable=False)
+    # Bound into the password's ciphertext: a token copied to another row does not open.
+    secret_id = models.UUIDField(default=uuid.uuid4, editable=False)
+
+    host = models.CharField(max_length=253)
+    port = models.PositiveIntegerField()
+    tls_mode = models.CharField(max_length=10, choices=TlsMode.choices, default=TlsMode.STARTTLS)
+    username = models.CharField(max_length=254, blank=True)
+    password_encrypted = models.TextField(blank=True)
+    from_address = models.EmailField(max_length=254)
+    from_name = models.CharField(max_length=100, blank=True)
+    reply_to = models.EmailField(max_length=254, blank=True)
+    # Sends per minute this tenant's provider plan allows; empty for no cap.
+    max_per_minute = models.PositiveIntegerField(null=True, blank=True)
+    # Opt-in: if this SMTP fails, sign-in and recovery emails go through the platform default.
+    fallback_to_platform = models.BooleanField(default=False)
+
+    enabled = models.BooleanField(default=True)
+    # Rises on every change; pooled connections are keyed by it, so a Save is a cutover.
+    version = models.PositiveIntegerField(default=1)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    updated_by_email = models.EmailField(blank=True)
+    password_changed_at = models.DateTimeField(null=True, blank=True)
+
+    health = models.CharField(max_length=10, choices=Health.choices, default=Health.UNKNOWN)
+    last_success_at = models.DateTimeField(null=True, blank=True)
+    last_failure_at = models.DateTimeField(null=True, blank=True)
+    last_failure_reason = models.CharField(max_length=500, blank=True)
+    consecutive_failures = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = "SMTP configuration"
+
+    def __str__(self) -> str:
+        return f"{self.host}:{self.port}"
+
+    @property
+    def has_password(self) -> bool:
+        return bool(self.password_encrypted)
+
+
+class TestOutcome(models.TextChoices):
+    PASSED = "passed", "Passed"
+    FAILED = "failed", "Failed"
+
+
+class SmtpConnectionTest(models.Model):
+    """One "Test connection" run: what was tried, by whom, and how it ended."""
+
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    actor_email = models.EmailField()
+    host = models.CharField(max_length=253)
+    port = models.PositiveIntegerField()
+    tls_mode = models.CharField(max_length=10, choices=TlsMode.choices)
+    outcome = models.CharField(max_length=10, choices=TestOutcome.choices)
+    reason = models.CharField(max_length=40, blank=True)
+    message = models.TextField(blank=True)
+    steps = models.JSONField(default=list)
+    # A keyed digest of the settings tested, password included, to tell whether the saved
+    # configuration is the one that passed. It reveals nothing about the password.
+    fingerprint = models.CharField(max_length=64)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["actor", "-created_at"], name="smtp_test_actor_recent")]
+
+    def __str__(self) -> str:
+        return f"{self.host}:{self.port} {self.outcome}"

@@ -1,0 +1,215 @@
+"""SSRF guard: which hosts, addresses and ports the platform may open SMTP connections to.
+
+A tenant types any host name into the form, so the name is resolved here and every address is
+checked against an explicit table. Python's ``ipaddress`` flags are not a policy: they call
+multicast and NAT64 addresses "global" and miss IPv4 hidden inside IPv6 (NOTES.md).
+"""
+
+import functools
+import ipaddress
+import re
+import socket
+import ssl
+import threading
+from dataclasses import dataclass
+
+from smtp_integration.exceptions import (
+    DnsUnavailable,
+    HostBlocked,
+    HostUnresolvable,
+    InvalidHost,
+    PortNotAllowed,
+)
+
+IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
+IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
+
+DEFAULT_ALLOWED_PORTS = frozenset({25, 465, 587, 2525})
+
+_net = ipaddress.ip_network
+
+# First match wins, so narrow ranges come before the ranges that contain them.
+_BLOCKED = (
+    (_net("169.254.169.254/32"), "the cloud metadata address"),
+    (_net("0.0.0.0/8"), "a 'this network' address"),
+    (_net("10.0.0.0/8"), "a private address"),
+    (_net("100.64.0.0/10"), "a carrier-grade NAT address"),
+    (_net("127.0.0.0/8"), "a loopback address"),
+    (_net("169.254.0.0/16"), "a link-local address"),
+    (_net("172.16.0.0/12"), "a private address"),
+    (_net("192.0.0.0/24"), "a reserved address"),
+    (_net("192.0.2.0/24"), "a documentation address"),
+    (_net("192.88.99.0/24"), "a reserved address"),
+    (_net("192.168.0.0/16"), "a private address"),
+    (_net("198.18.0.0/15"), "a reserved address"),
+    (_net("198.51.100.0/24"), "a documentation address"),
+    (_net("203.0.113.0/24"), "a documentation address"),
+    (_net("224.0.0.0/4"), "a multicast address"),
+    (_net("255.255.255.255/32"), "the broadcast address"),
+    (_net("240.0.0.0/4"), "a reserved address"),
+    (_net("::/128"), "an unspecified address"),
+    (_net("::1/128"), "a loopback address"),
+    (_net("fc00::/7"), "a private (unique local) address"),
+    (_net("fe80::/10"), "a link-local address"),
+    (_net("fec0::/10"), "a site-local address"),
+    (_net("ff00::/8"), "a multicast address"),
+    (_net("2001:db8::/32"), "a documentation address"),
+    (_net("3fff::/20"), "a documentation address"),
+    (_net("2001::/23"), "a reserved address"),
+)
+# Outside 2000::/3 no IPv6 address is global unicast (the wrappers below are unwrapped first).
+_GLOBAL_UNICAST_V6 = _net("2000::/3")
+_NAT64 = _net("64:ff9b::/96")
+
+_DNS_LABEL = re.compile(r"(?!-)[a-z0-9-]{1,63}(?<!-)\Z", re.IGNORECASE)
+_PERMANENT_DNS_ERRORS = {
+    socket.EAI_NONAME,
+    getattr(socket, "EAI_NODATA", socket.EAI_NONAME),
+    getattr(socket, "EAI_ADDRFAMILY", socket.EAI_NONAME),
+}
+
+
+@dataclass(frozen=True)
+class SmtpPolicy:
+    """Where tenants' SMTP connections may go, and how they must be secured."""
+
+    allowed_ports: frozenset[int] = DEFAULT_ALLOWED_PORTS
+    allowed_networks: tuple[IPNetwork, ...] = ()
+    allow_plaintext: bool = False
+    ca_file: str | None = None
+    connect_timeout: float = 10.0
+    command_timeout: float = 30.0
+
+    @classmethod
+    def from_settings(cls) -> "SmtpPolicy":
+        """The policy configured in Django settings (SMTP_ALLOWED_PORTS and friends)."""
+        from django.conf import settings
+
+        return cls(
+            allowed_ports=frozenset(
+                int(p) for p in getattr(settings, "SMTP_ALLOWED_PORTS", DEFAULT_ALLOWED_PORTS)
+            ),
+            allowed_networks=tuple(
+                ipaddress.ip_network(cidr, strict=False)
+                for cidr in getattr(settings, "SMTP_ALLOWED_PRIVATE_NETWORKS", ())
+            ),
+            allow_plaintext=bool(getattr(settings, "SMTP_ALLOW_PLAINTEXT", False)),
+            ca_file=getattr(settings, "SMTP_CA_FILE", None) or None,
+        )
+
+
+def resolve_and_check(
+    host: str, port: int, policy: SmtpPolicy, *, timeout: float
+) -> list[IPAddress]:
+    """Every address of host, in resolver order, each checked against the policy."""
+    if port not in policy.allowed_ports:
+        raise PortNotAllowed(port, policy.allowed_ports)
+    parsed = parse_host(host)
+    addresses = _resolve(host, parsed, port, timeout) if isinstance(parsed, str) else [parsed]
+    for address in addresses:
+        category = blocked_category(address, policy)
+        if category:
+            raise HostBlocked(host, address, category)
+    return addresses
+
+
+def parse_host(host: str) -> str | IPAddress:
+    """An IP address for an IP literal (``[::1]`` accepted), else the ASCII DNS name."""
+    if not isinstance(host, str) or not 0 < len(host) <= 255:
+        raise InvalidHost(host)
+    bracketed = host.startswith("[") and host.endswith("]")
+    try:
+        return ipaddress.ip_address(host[1:-1] if bracketed else host)
+    except ValueError:
+        if bracketed:
+            raise InvalidHost(host) from None
+    try:
+        name = host.removesuffix(".").encode("idna").decode("ascii")
+    except UnicodeError:
+        raise InvalidHost(host) from None
+    labels = name.split(".")
+    # An all-numeric last label is an IPv4 shorthand (127.1, 2130706433), never a real name.
+    if labels[-1].isdigit() or not all(_DNS_LABEL.match(label) for label in labels):
+        raise InvalidHost(host)
+    return name
+
+
+def blocked_category(address: IPAddress, policy: SmtpPolicy) -> str | None:
+    """Why the address is refused ("a private address"…), or None if it may be used."""
+    for effective in _effective_addresses(address):
+        label = _category(effective)
+        if label and not any(effective in network for network in policy.allowed_networks):
+            return label if effective == address else f"{label} (it embeds {effective})"
+    return None
+
+
+def _effective_addresses(address: IPAddress) -> list[IPAddress]:
+    """The IPv4 addresses that traffic to an IPv6 wrapper really reaches, or the address."""
+    if address.version == 4:
+        return [address]
+    if address.ipv4_mapped:
+        return [address.ipv4_mapped]
+    if address in _NAT64:
+        return [ipaddress.IPv4Address(int(address) & 0xFFFFFFFF)]
+    if address.sixtofour:
+        return [address.sixtofour]
+    if address.teredo:
+        return list(address.teredo)
+    return [address]
+
+
+def _category(address: IPAddress) -> str | None:
+    for network, label in _BLOCKED:
+        if address in network:
+            return label
+    if address.version == 6 and address not in _GLOBAL_UNICAST_V6:
+        return "a reserved address"
+    return None
+
+
+def _resolve(host: str, name: str, port: int, timeout: float) -> list[IPAddress]:
+    """getaddrinfo with a deadline: it has no timeout of its own, so it runs in a thread."""
+    outcome = {}
+    done = threading.Event()
+
+    def lookup():
+        try:
+            outcome["infos"] = socket.getaddrinfo(name, port, type=socket.SOCK_STREAM)
+        except OSError as exc:
+            outcome["error"] = exc
+        finally:
+            done.set()
+
+    # A daemon thread, not a pool: a lookup stuck in the system resolver must not block others.
+    threading.Thread(target=lookup, name="smtp-resolve", daemon=True).start()
+    if not done.wait(max(timeout, 0)):
+        raise DnsUnavailable(host, f"no answer within {timeout:.1f} s")
+    error = outcome.get("error")
+    if isinstance(error, socket.gaierror) and error.errno in _PERMANENT_DNS_ERRORS:
+        raise HostUnresolvable(host)
+    if error is not None:
+        raise DnsUnavailable(host, error.strerror or str(error))
+    addresses = []
+    for *_, sockaddr in outcome["infos"]:
+        address = ipaddress.ip_address(sockaddr[0])
+        if address not in addresses:
+            addresses.append(address)
+    if not addresses:
+        raise HostUnresolvable(host)
+    return addresses
+
+
+def ssl_context_for(policy: SmtpPolicy) -> ssl.SSLContext:
+    """The verifying TLS context for the policy; shared, so callers must not modify it."""
+    return _ssl_context(policy.ca_file)
+
+
+@functools.lru_cache(maxsize=8)
+def _ssl_context(ca_file: str | None) -> ssl.SSLContext:
+    # Building a context costs ~19 ms; it is thread-safe to share.
+    context = ssl.create_default_context()
+    context.minimum_version = ssl.TLSVersion.TLSv1_2
+    if ca_file:
+        # Adds to the system trust; create_default_context(cafile=...) would replace it.
+        context.load_verify_locations(cafile=ca_file)
+    return context

@@ -1,0 +1,40 @@
+"""Provider presets for the configure form, from the provider data."""
+
+from __future__ import annotations
+
+from smtp_integration.providers import PROVIDERS
+
+TLS_LABELS = {"starttls": "STARTTLS", "tls": "TLS", "none": "no TLS"}
+
+
+def presets_for_page() -> list[dict]:
+    """JSON-ready presets: each provider's endpoints and how it names its credentials."""
+    presets = []
+    for provider in PROVIDERS:
+        endpoints = [
+            {
+                "host": endpoint.host,
+                "port": endpoint.port,
+                "tls_mode": endpoint.tls_mode,
+                "label": " · ".join(
+                    part
+                    for part in (
+                        endpoint.label,
+                        f"{endpoint.host}:{endpoint.port}" if endpoint.host else "",
+                        TLS_LABELS[endpoint.tls_mode],
+                    )
+                    if part
+                ),
+            }
+            for endpoint in provider.endpoints
+        ]
+        presets.append(
+            {
+                "key": provider.key,
+                "name": provider.name,
+                "username_hint": provider.username_hint,
+                "password_hint": provider.password_hint,
+                "endpoints": endpoints,
+            }
+        )
+    return presets

@@ -1,0 +1,155 @@
+"""Writes for the tenant's Email SMTP integration: save, toggle, delete."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.core.exceptions import ValidationError
+from django.db import connection, transaction
+from django.http import HttpRequest
+from django.utils import timezone
+
+from audit.models import AuditAction
+from audit.services import audit_record
+from smtp_integration.forms import CREDENTIAL_FIELDS
+from smtp_integration.models import Health, SmtpConfig, SmtpConnectionTest, TestOutcome
+from smtp_integration.secrets import password_open, password_seal, settings_fingerprint
+from tenants.models import EmailTransport
+from tenants.services import tenant_email_status_set
+
+EDITABLE_FIELDS = ("host", "port", "tls_mode", "username", "from_address", "from_name", "reply_to")
+AUDIT_TARGET = "email_smtp"
+
+
+@dataclass(frozen=True)
+class SaveResult:
+    config: SmtpConfig
+    created: bool
+    changed_fields: list[str]
+    tested: bool
+
+
+def _status_sync(config: SmtpConfig | None) -> None:
+    if config is None:
+        transport, health = EmailTransport.PLATFORM_DEFAULT, "unknown"
+    else:
+        transport = EmailTransport.CUSTOM if config.enabled else EmailTransport.CUSTOM_DISABLED
+        health = config.health
+    tenant_email_status_set(tenant=connection.tenant, transport=transport, health=health)
+
+
+def smtp_config_get() -> SmtpConfig | None:
+    return SmtpConfig.objects.first()
+
+
+def smtp_config_save(*, actor, data: dict, request: HttpRequest | None = None) -> SaveResult:
+    """Store the configuration and make it the tenant's active SMTP at once."""
+    with transaction.atomic():
+        config = SmtpConfig.objects.select_for_update().first()
+        created = config is None
+        config = config or SmtpConfig()
+        before = {name: getattr(config, name) for name in EDITABLE_FIELDS}
+        credentials_changed = created or any(
+            data[name] != before[name] for name in CREDENTIAL_FIELDS
+        )
+        password = data.get("password") or ""
+        if password:
+            password_seal(config, password)
+            config.password_changed_at = timezone.now()
+        elif credentials_changed and data.get("username"):
+            # The form asks for it; this guards every other caller.
+            raise ValidationError("The password is required when the server or account changes.")
+        elif credentials_changed:
+            config.password_encrypted = ""
+        else:
+            password = password_open(config)
+
+        for name in EDITABLE_FIELDS:
+            setattr(config, name, data[name])
+        changed = [name for name in EDITABLE_FIELDS if getattr(config, name) != before[name]]
+        if data.get("password"):
+            changed.append("password")
+        if created:
+            config.enabled = True
+        else:
+            config.version += 1
+        if credentials_changed:
+            _health_reset(config)
+        config.updated_by = actor
+        config.updated_by_email = actor.email
+        config.save()
+
+        tested = SmtpConnectionTest.objects.filter(
+            outcome=TestOutcome.PASSED,
+            fingerprint=settings_fingerprint(
+                host=config.host,
+                port=config.port,
+                tls_mode=config.tls_mode,
+                username=config.username,
+                password=password,
+                from_address=config.from_address,
+            ),
+        ).exists()
+        audit_record(
+            AuditAction.SMTP_CREATED if created else AuditAction.SMTP_UPDATED,
+            request=request,
+            actor=actor,
+            target=AUDIT_TARGET,
+            metadata={
+                "changed_fields": changed,
+                "version": config.version,
+                "host": config.host,
+                "port": config.port,
+                "tls_mode": config.tls_mode,
+                "tested": tested,
+            },
+        )
+        _status_sync(config)
+    return SaveResult(config=config, created=created, changed_fields=changed, tested=tested)
+
+
+def _health_reset(config: SmtpConfig) -> None:
+    config.health = Health.UNKNOWN
+    config.consecutive_failures = 0
+    config.last_failure_reason = ""
+
+
+def smtp_config_toggle(*, actor, enabled: bool, request: HttpRequest | None = None) -> SmtpConfig:
+    """Switch between the tenant's own SMTP and the platform default, from this moment."""
+    with transaction.atomic():
+        config = SmtpConfig.objects.select_for_update().get()
+        if config.enabled == enabled:
+            return config
+        config.enabled = enabled
+        config.version += 1
+        config.updated_by = actor
+        config.updated_by_email = actor.email
+        config.save()
+        audit_record(
+            AuditAction.SMTP_ENABLED if enabled else AuditAction.SMTP_DISABLED,
+            request=request,
+            actor=actor,
+            target=AUDIT_TARGET,
+            metadata={"version": config.version, "host": config.host},
+        )
+        _status_sync(config)
+    return config
+
+
+def smtp_config_delete(*, actor, request: HttpRequest | None = None) -> bool:
+    """Remove the configuration and its secret; email falls back to the platform default."""
+    with transaction.atomic():
+        config = SmtpConfig.objects.select_for_update().first()
+        if config is None:
+            return False
+        host = config.host
+        config.delete()
+        audit_record(
+            AuditAction.SMTP_DELETED,
+            request=request,
+            actor=actor,
+            target=AUDIT_TARGET,
+            metadata={"host": host},
+        )
+        _status_sync(None)
+    return True

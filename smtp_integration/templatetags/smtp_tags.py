@@ -1,0 +1,38 @@
+from django import template
+from django.utils import timezone
+from django.utils.timesince import timesince
+
+register = template.Library()
+
+STEP_NAMES = {
+    "resolve": "Resolve",
+    "connect": "Connect",
+    "tls": "TLS",
+    "ehlo": "EHLO",
+    "auth": "AUTH",
+    "mail_from": "MAIL FROM",
+    "rcpt": "RCPT TO",
+    "data": "DATA",
+    "quit": "QUIT",
+}
+
+
+@register.filter
+def step_name(name: str) -> str:
+    return STEP_NAMES.get(name, name)
+
+
+@register.filter
+def step_state(ok) -> str:
+    """ok, fail or skip: the class and word for a step's outcome."""
+    return "skip" if ok is None else ("ok" if ok else "fail")
+
+
+@register.filter
+def ago(moment) -> str:
+    """ "just now" under a minute, else "5 minutes ago"."""
+    if not moment:
+        return ""
+    if (timezone.now() - moment).total_seconds() < 60:
+        return "just now"
+    return f"{timesince(moment)} ago"

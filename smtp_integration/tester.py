@@ -1,0 +1,139 @@
+"""Test connection: a synthetic email to the signed-in admin, through the real transport."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from datetime import timedelta
+
+from django.db import connection
+from django.http import HttpRequest
+from django.utils import timezone
+
+from audit.models import AuditAction
+from audit.services import audit_record
+from smtp_integration.forms import CREDENTIAL_FIELDS
+from smtp_integration.message import build_message
+from smtp_integration.models import SmtpConfig, SmtpConnectionTest, TestOutcome
+from smtp_integration.netpolicy import SmtpPolicy
+from smtp_integration.secrets import password_open, settings_fingerprint
+from smtp_integration.transport import ProbeResult, SmtpServerConfig, probe
+
+TEST_DEADLINE_SECONDS = 20.0
+TESTS_PER_WINDOW = 10
+TEST_WINDOW = timedelta(minutes=10)
+
+
+class TooManyTests(Exception):
+    def __init__(self, retry_after: timedelta):
+        self.retry_after = retry_after
+        minutes = max(1, round(retry_after.total_seconds() / 60))
+        super().__init__(
+            f"You have run {TESTS_PER_WINDOW} connection tests in the last "
+            f"{int(TEST_WINDOW.total_seconds() // 60)} minutes. Try again in about "
+            f"{minutes} minute{'s' if minutes != 1 else ''}."
+        )
+
+
+def smtp_connection_test_check_allowed(*, actor) -> None:
+    """Raise TooManyTests when this admin has used up the window."""
+    since = timezone.now() - TEST_WINDOW
+    recent = list(
+        SmtpConnectionTest.objects.filter(actor=actor, created_at__gte=since)
+        .order_by("-created_at")
+        .values_list("created_at", flat=True)[:TESTS_PER_WINDOW]
+    )
+    if len(recent) >= TESTS_PER_WINDOW:
+        raise TooManyTests(retry_after=recent[-1] + TEST_WINDOW - timezone.now())
+
+
+def _password_for_test(data: dict, config: SmtpConfig | None) -> str:
+    """The typed password, or the stored one only for the very same server and account."""
+    if data.get("password"):
+        return data["password"]
+    if config is None or any(data[name] != getattr(config, name) for name in CREDENTIAL_FIELDS):
+        return ""
+    return password_open(config)
+
+
+def _test_message(*, data: dict, to: str, tenant_name: str):
+    sent_at = timezone.now().strftime("%Y-%m-%d %H:%M:%S UTC")
+    text = (
+        f"This is a test email from {tenant_name}.\n\n"
+        f"An administrator pressed “Test connection” on the Email SMTP page at {sent_at}.\n"
+        f"It was sent through {data['host']}:{data['port']} ({data['tls_mode']}) "
+        f"as {data['from_address']}.\n\n"
+        "If it reached your inbox (not the spam folder), this server can deliver your "
+        "tenant's email. Nothing else needs to be done with this message.\n"
+    )
+    return build_message(
+        from_address=data["from_address"],
+        from_name=data.get("from_name", ""),
+        reply_to=data.get("reply_to", ""),
+        to=to,
+        subject=f"Test email from {tenant_name}",
+        text=text,
+        headers={"Auto-Submitted": "auto-generated"},
+    )
+
+
+def smtp_connection_test(*, actor, data: dict, request: HttpRequest | None = None) -> ProbeResult:
+    """Send a test email with the settings as typed; record and audit the outcome."""
+    smtp_connection_test_check_allowed(actor=actor)
+    config = SmtpConfig.objects.first()
+    password = _password_for_test(data, config)
+    server = SmtpServerConfig(
+        host=data["host"],
+        port=data["port"],
+        tls_mode=data["tls_mode"],
+        username=data.get("username", ""),
+        password=password,
+    )
+    message = _test_message(data=data, to=actor.email, tenant_name=connection.tenant.display_name)
+    result = probe(
+        server,
+        SmtpPolicy.from_settings(),
+        from_addr=data["from_address"],
+        to_addr=actor.email,
+        message=message,
+        deadline_s=TEST_DEADLINE_SECONDS,
+    )
+    outcome = TestOutcome.PASSED if result.ok else TestOutcome.FAILED
+    reason = result.error.reason if result.error is not None else ""
+    SmtpConnectionTest.objects.create(
+        actor=actor,
+        actor_email=actor.email,
+        host=server.host,
+        port=server.port,
+        tls_mode=server.tls_mode,
+        outcome=outcome,
+        reason=reason,
+        message=result.message,
+        steps=[asdict(step) for step in result.steps],
+        fingerprint=settings_fingerprint(
+            host=server.host,
+            port=server.port,
+            tls_mode=server.tls_mode,
+            username=server.username,
+            password=password,
+            from_address=data["from_address"],
+        ),
+    )
+    failed = result.failed_step
+    audit_record(
+        AuditAction.SMTP_TESTED,
+        request=request,
+        actor=actor,
+        target="email_smtp",
+        recipient=actor.email,
+        metadata={
+            "outcome": outcome,
+            "reason": reason,
+            "host": server.host,
+            "port": server.port,
+            "tls_mode": server.tls_mode,
+            "failed_step": failed.name if failed else "",
+            "code": failed.code if failed else None,
+            "duration_ms": round(result.duration_ms),
+        },
+    )
+    return result
