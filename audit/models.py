@@ -15,6 +15,7 @@ class AuditAction(models.TextChoices):
     SMTP_ENABLED = "admin.integration_email_smtp_enabled", "Email SMTP enabled"
     SMTP_DISABLED = "admin.integration_email_smtp_disabled", "Email SMTP disabled"
     SMTP_TESTED = "admin.integration_email_smtp_tested", "Email SMTP tested"
+    DELIVERABILITY_DEGRADED = "deliverability.degraded", "Deliverability turned red"
     TENANT_CREATED = "tenant.created", "Tenant created"
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from django.db import connection
 from django.http import HttpRequest
 
 from audit.models import AuditEvent
@@ -27,10 +26,9 @@ def _check_metadata(metadata: dict[str, Any], path: str = "") -> None:
 
 
 def _current_tenant():
-    tenant = getattr(connection, "tenant", None)
-    if tenant is None or getattr(tenant, "schema_name", "public") == "public":
-        return None
-    return tenant if getattr(tenant, "pk", None) else None
+    from tenants.selectors import tenant_current
+
+    return tenant_current()
 
 
 def _client_ip(request: HttpRequest) -> str | None:
@@ -66,3 +64,27 @@ def audit_record(
         metadata=metadata,
         ip=ip,
     )
+
+
+def audit_record_many(events: list[dict[str, Any]], *, tenant=None) -> list[AuditEvent]:
+    """Append several events in one INSERT (the mailer records a batch of sends at once).
+
+    Each dict holds ``action`` and optionally ``target``, ``recipient``, ``metadata``.
+    """
+    tenant = tenant if tenant is not None else _current_tenant()
+    if getattr(tenant, "schema_name", None) == "public":
+        tenant = None
+    rows = []
+    for event in events:
+        metadata = event.get("metadata") or {}
+        _check_metadata(metadata)
+        rows.append(
+            AuditEvent(
+                tenant=tenant,
+                action=event["action"],
+                target=event.get("target", "")[:255],
+                recipient=event.get("recipient", "")[:254],
+                metadata=metadata,
+            )
+        )
+    return AuditEvent.objects.bulk_create(rows) if rows else []

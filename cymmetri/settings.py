@@ -2,6 +2,8 @@
 
 from pathlib import Path
 
+from celery.schedules import crontab
+
 from cymmetri.env import (
     env_aead_keys,
     env_bool,
@@ -52,6 +54,7 @@ TENANT_APPS = [
     "django.contrib.messages",
     "accounts",
     "smtp_integration",
+    "mailer",
 ]
 INSTALLED_APPS = SHARED_APPS + [app for app in TENANT_APPS if app not in SHARED_APPS]
 
@@ -100,11 +103,12 @@ DATABASES = {"default": env_database("DATABASE_URL")}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env_str("REDIS_URL")
+CACHE_KEY_PREFIX = env_str("CACHE_KEY_PREFIX", "cymmetri")
 CACHES = {
     "default": {
         "BACKEND": "django.core.cache.backends.redis.RedisCache",
         "LOCATION": REDIS_URL,
-        "KEY_PREFIX": env_str("CACHE_KEY_PREFIX", "cymmetri"),
+        "KEY_PREFIX": CACHE_KEY_PREFIX,
         # Keys carry the schema, so one tenant never reads another's cache entries.
         "KEY_FUNCTION": "django_tenants.cache.make_key",
         "REVERSE_KEY_FUNCTION": "django_tenants.cache.reverse_key",
@@ -159,6 +163,13 @@ SMTP_ALLOW_PLAINTEXT = env_bool("SMTP_ALLOW_PLAINTEXT", False)
 SMTP_CA_FILE = env_str("SMTP_CA_FILE", None)
 DELIVERABILITY_NAMESERVERS = env_hostports("DELIVERABILITY_NAMESERVERS")
 
+# The outbox: how long a worker may hold an email, and how retries back off.
+MAILER_LEASE_SECONDS = env_int("MAILER_LEASE_SECONDS", 300, min_value=2)
+MAILER_RETRY_BASE_SECONDS = float(env_str("MAILER_RETRY_BASE_SECONDS", "30"))
+MAILER_RETRY_MAX_SECONDS = env_int("MAILER_RETRY_MAX_SECONDS", 1800, min_value=1)
+MAILER_MAX_ATTEMPTS = env_int("MAILER_MAX_ATTEMPTS", 8, min_value=1, max_value=50)
+MAILER_SWEEP_SECONDS = env_int("MAILER_SWEEP_SECONDS", 30, min_value=1)
+
 if PLATFORM_SMTP_TLS_MODE not in {"starttls", "tls", "none"}:
     from django.core.exceptions import ImproperlyConfigured
 
@@ -180,9 +191,33 @@ CELERY_TASK_TIME_LIMIT = 300
 CELERY_TASK_DEFAULT_QUEUE = env_str("CELERY_QUEUE", "cymmetri")
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # Long waits live in the database (next_attempt_at), never as broker countdowns.
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": 3600,
+    # With Redis down, send_email() must not hang its caller: one quick retry to publish,
+    # then the row waits in the database and the sweeper catches up later.
+    "socket_connect_timeout": 2,
+    "socket_timeout": 5,
+    "max_retries": 1,
+    "interval_start": 0,
+    "interval_step": 0.2,
+    "interval_max": 0.5,
+}
 CELERY_TASK_TENANT_CACHE_SECONDS = 30
 CELERY_TIMEZONE = "UTC"
+CELERY_BEAT_SCHEDULE = {
+    # One dispatcher fans out a sweep per tenant: emails the broker lost or a killed
+    # worker left behind are sent again.
+    "mailer-sweep": {
+        "task": "mailer.tasks.email_sweep_dispatch_task",
+        "schedule": MAILER_SWEEP_SECONDS,
+    },
+    # Daily SPF/DKIM/DMARC re-check of every tenant's From domain (one task per tenant);
+    # a change from green to red is audited and shown on the Email SMTP status card.
+    "deliverability-daily": {
+        "task": "smtp_integration.tasks.domain_dns_check_dispatch_task",
+        "schedule": crontab(hour=4, minute=17),
+    },
+}
 
 # --- the rest ----------------------------------------------------------------------------------
 

@@ -83,56 +83,69 @@ def main() -> None:
     manage("migrate_schemas", "--executor=standard")
     manage("seed_demo")
     (ROOT / "var").mkdir(exist_ok=True)
-    children = [
-        start("mail catcher", [PY, "-m", "cymmetri.devtools.mailcatcher", "--port", "1025"]),
-        start(
+    commands = {
+        "mail catcher": [PY, "-m", "cymmetri.devtools.mailcatcher", "--port", "1025"],
+        "worker": [
+            PY,
+            "-m",
+            "celery",
+            "-A",
+            "cymmetri",
             "worker",
-            [
-                PY,
-                "-m",
-                "celery",
-                "-A",
-                "cymmetri",
-                "worker",
-                "-l",
-                "INFO",
-                "-P",
-                "threads",
-                "-c",
-                "8",
-                "--without-gossip",
-                "--without-mingle",
-            ],
-        ),
-        start(
+            "-l",
+            "INFO",
+            "-P",
+            "threads",
+            "-c",
+            "8",
+            "--without-gossip",
+            "--without-mingle",
+        ],
+        "beat": [
+            PY,
+            "-m",
+            "celery",
+            "-A",
+            "cymmetri",
             "beat",
-            [
-                PY,
-                "-m",
-                "celery",
-                "-A",
-                "cymmetri",
-                "beat",
-                "-l",
-                "INFO",
-                "-s",
-                str(ROOT / "var" / "celerybeat-schedule"),
-            ],
-        ),
-        start("web", [PY, "manage.py", "runserver", f"0.0.0.0:{PORT}"]),
-    ]
+            "-l",
+            "INFO",
+            "-s",
+            str(ROOT / "var" / "celerybeat-schedule"),
+        ],
+        "web": [PY, "manage.py", "runserver", f"0.0.0.0:{PORT}"],
+    }
+    children = {name: start(name, argv) for name, argv in commands.items()}
+    restarts: list[float] = []
     signal.signal(signal.SIGTERM, _interrupt)
     try:
         if wait_for_port(PORT, 60):
             print(banner(), flush=True)
-        while all(child.poll() is None for child in children):
+        while True:
             time.sleep(0.5)
-        failed = next(child for child in children if child.poll() is not None)
-        print(f"A process stopped (exit {failed.returncode}): {failed.args}", file=sys.stderr)
+            for name, child in children.items():
+                if child.poll() is None:
+                    continue
+                # A worker can die with its broker (a Redis restart): start it again, as a
+                # process supervisor would in production, unless it keeps failing.
+                restarts = [t for t in restarts if time.monotonic() - t < 60] + [time.monotonic()]
+                if len(restarts) > 5:
+                    print(
+                        f"{name} keeps stopping (exit {child.returncode}); giving up.",
+                        file=sys.stderr,
+                    )
+                    return
+                print(
+                    f"{name} stopped (exit {child.returncode}); starting it again.",
+                    file=sys.stderr,
+                    flush=True,
+                )
+                time.sleep(1)
+                children[name] = start(name, commands[name])
     except KeyboardInterrupt:
         print("\nStopping…", flush=True)
     finally:
-        stop(children)
+        stop(list(children.values()))
 
 
 if __name__ == "__main__":

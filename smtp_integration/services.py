@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
-from django.db import connection, transaction
+from django.db import transaction
 from django.http import HttpRequest
 from django.utils import timezone
 
@@ -14,7 +14,9 @@ from audit.services import audit_record
 from smtp_integration.forms import CREDENTIAL_FIELDS
 from smtp_integration.models import Health, SmtpConfig, SmtpConnectionTest, TestOutcome
 from smtp_integration.secrets import password_open, password_seal, settings_fingerprint
+from smtp_integration.signals import smtp_config_changed
 from tenants.models import EmailTransport
+from tenants.selectors import tenant_current
 from tenants.services import tenant_email_status_set
 
 EDITABLE_FIELDS = ("host", "port", "tls_mode", "username", "from_address", "from_name", "reply_to")
@@ -30,12 +32,14 @@ class SaveResult:
 
 
 def _status_sync(config: SmtpConfig | None) -> None:
+    """After any change: copy the state to the operators' tenant list, tell listeners."""
+    smtp_config_changed.send(sender=SmtpConfig, config=config)
     if config is None:
         transport, health = EmailTransport.PLATFORM_DEFAULT, "unknown"
     else:
         transport = EmailTransport.CUSTOM if config.enabled else EmailTransport.CUSTOM_DISABLED
         health = config.health
-    tenant_email_status_set(tenant=connection.tenant, transport=transport, health=health)
+    tenant_email_status_set(tenant=tenant_current(), transport=transport, health=health)
 
 
 def smtp_config_get() -> SmtpConfig | None:
@@ -73,8 +77,8 @@ def smtp_config_save(*, actor, data: dict, request: HttpRequest | None = None) -
             config.enabled = True
         else:
             config.version += 1
-        if credentials_changed:
-            _health_reset(config)
+        if credentials_changed or data.get("password"):
+            _health_reset(config)  # new server or secret: the old failures say nothing now
         config.updated_by = actor
         config.updated_by_email = actor.email
         config.save()
@@ -122,6 +126,8 @@ def smtp_config_toggle(*, actor, enabled: bool, request: HttpRequest | None = No
             return config
         config.enabled = enabled
         config.version += 1
+        if enabled:
+            _health_reset(config)  # switched back on: give the server a fresh chance
         config.updated_by = actor
         config.updated_by_email = actor.email
         config.save()

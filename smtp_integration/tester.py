@@ -5,7 +5,6 @@ from __future__ import annotations
 from dataclasses import asdict
 from datetime import timedelta
 
-from django.db import connection
 from django.http import HttpRequest
 from django.utils import timezone
 
@@ -17,6 +16,7 @@ from smtp_integration.models import SmtpConfig, SmtpConnectionTest, TestOutcome
 from smtp_integration.netpolicy import SmtpPolicy
 from smtp_integration.secrets import password_open, settings_fingerprint
 from smtp_integration.transport import ProbeResult, SmtpServerConfig, probe
+from tenants.selectors import tenant_current
 
 TEST_DEADLINE_SECONDS = 20.0
 TESTS_PER_WINDOW = 10
@@ -88,7 +88,7 @@ def smtp_connection_test(*, actor, data: dict, request: HttpRequest | None = Non
         username=data.get("username", ""),
         password=password,
     )
-    message = _test_message(data=data, to=actor.email, tenant_name=connection.tenant.display_name)
+    message = _test_message(data=data, to=actor.email, tenant_name=tenant_current().display_name)
     result = probe(
         server,
         SmtpPolicy.from_settings(),

@@ -33,11 +33,58 @@ TENANT_DATA_APPS = ("sessions", "smtp_integration", "mailer")
 
 
 @pytest.fixture(scope="session", autouse=True)
-def _test_settings():
-    # Whatever .env says on this machine, tests see the same hosts.
+def _test_settings(redis_server, platform_smtp):
+    """Whatever .env says on this machine, tests see the same hosts and services."""
+    from cymmetri.celery import app
+    from tests.smtp_servers import certificates
+
     settings.ALLOWED_HOSTS = [".localhost", "localhost", "127.0.0.1"]
     settings.SECURE_COOKIES = settings.SESSION_COOKIE_SECURE = settings.CSRF_COOKIE_SECURE = False
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    # A Redis of the session's own: tests may stop it, and nothing of a developer's is touched.
+    settings.REDIS_URL = settings.CACHES["default"]["LOCATION"] = redis_server.url
+    settings.CELERY_BROKER_URL = settings.CELERY_RESULT_BACKEND = redis_server.url
+    app.conf.broker_url = app.conf.result_backend = redis_server.url
+    for name, value in TEST_ENV.items():
+        setattr(settings, name, type(getattr(settings, name))(value))
+    settings.PLATFORM_SMTP_HOST = "localhost"
+    settings.PLATFORM_SMTP_PORT = platform_smtp.port
+    settings.PLATFORM_SMTP_TLS_MODE = "starttls"
+    settings.PLATFORM_SMTP_USERNAME = settings.PLATFORM_SMTP_PASSWORD = ""
+    settings.PLATFORM_EMAIL_DOMAIN = "mail.cymmetri.test"
+    settings.SMTP_CA_FILE = str(certificates().ca_file)
+
+
+# Short waits, so retries and leases play out within a test.
+TEST_ENV = {
+    "MAILER_RETRY_BASE_SECONDS": "0.3",
+    "MAILER_RETRY_MAX_SECONDS": "2",
+    "MAILER_LEASE_SECONDS": "6",
+    "MAILER_MAX_ATTEMPTS": "4",
+}
+
+
+@pytest.fixture(scope="session")
+def redis_server():
+    """A private redis-server (or, without the binary, the configured REDIS_URL)."""
+    from tests.redis_server import RedisServer
+
+    if not RedisServer.available():
+        yield type("External", (), {"url": settings.REDIS_URL})()
+        return
+    server = RedisServer().start()
+    yield server
+    server.cleanup()
+
+
+@pytest.fixture(scope="session")
+def platform_smtp():
+    """The platform default SMTP for the whole session: STARTTLS, no AUTH."""
+    from tests.smtp_servers import SmtpTestServer
+
+    server = SmtpTestServer("starttls", auth=None).start()
+    yield server
+    server.stop()
 
 
 @pytest.fixture(scope="session")
@@ -178,17 +225,99 @@ def committed(django_db_setup, django_db_blocker):
 
 
 @pytest.fixture(scope="session")
-def celery_worker(django_db_setup):
-    """A real worker process on a queue of its own, reading the test database."""
+def tenant_smtp():
+    """Two SMTP servers a tenant may configure (STARTTLS + AUTH), on ports workers allow."""
+    from tests.smtp_servers import SMTP_PASSWORD, SMTP_USERNAME, SmtpTestServer
+
+    servers = [
+        SmtpTestServer("starttls", auth={SMTP_USERNAME: SMTP_PASSWORD}).start() for _ in range(2)
+    ]
+    yield servers
+    for server in servers:
+        server.stop()
+
+
+@pytest.fixture(scope="session")
+def worker_env(_test_settings, tenant_smtp) -> dict:
+    """The environment of worker processes: this session's database, Redis and SMTP servers."""
+    from tests.worker import test_database_url
+
+    ports = {25, 465, 587, 2525, *(server.port for server in tenant_smtp)}
+    return {
+        **TEST_ENV,
+        "DATABASE_URL": test_database_url(),
+        "REDIS_URL": settings.REDIS_URL,
+        "PLATFORM_SMTP_HOST": settings.PLATFORM_SMTP_HOST,
+        "PLATFORM_SMTP_PORT": str(settings.PLATFORM_SMTP_PORT),
+        "PLATFORM_SMTP_TLS_MODE": settings.PLATFORM_SMTP_TLS_MODE,
+        "PLATFORM_SMTP_USERNAME": "",
+        "PLATFORM_EMAIL_DOMAIN": settings.PLATFORM_EMAIL_DOMAIN,
+        "SMTP_CA_FILE": settings.SMTP_CA_FILE,
+        "SMTP_ALLOWED_PRIVATE_NETWORKS": "127.0.0.0/8,::1/128",
+        "SMTP_ALLOWED_PORTS": ",".join(str(port) for port in sorted(ports)),
+    }
+
+
+@pytest.fixture(scope="session")
+def start_workers(django_db_setup, worker_env):
+    """``start_workers(count, **env)``: worker processes on a queue of their own, made the
+    default queue until the next call; every worker is stopped at the end of the session."""
     from cymmetri.celery import app
     from tests.worker import CeleryWorker
 
-    worker = CeleryWorker().start(app)
+    started: list[CeleryWorker] = []
     previous = app.conf.task_default_queue
-    app.conf.task_default_queue = worker.queue
-    yield worker
+
+    def start(count: int = 1, **env) -> list[CeleryWorker]:
+        queue = CeleryWorker.new_queue()
+        workers = [
+            CeleryWorker(queue=queue, name=f"{queue}-{n}", env={**worker_env, **env})
+            for n in range(count)
+        ]
+        for worker in workers:
+            worker.start(app)
+        started.extend(workers)
+        app.conf.task_default_queue = queue
+        return workers
+
+    yield start
     app.conf.task_default_queue = previous
-    worker.stop()
+    for worker in started:
+        worker.stop()
+
+
+@pytest.fixture
+def start_beat(worker_env):
+    """``start_beat(**env)``: a beat process sending to the current default queue."""
+    from cymmetri.celery import app
+    from tests.worker import CeleryBeat
+
+    started = []
+
+    def start(**env):
+        beat = CeleryBeat(queue=app.conf.task_default_queue, env={**worker_env, **env}).start()
+        started.append(beat)
+        return beat
+
+    yield start
+    for beat in started:
+        beat.stop()
+
+
+@pytest.fixture(scope="session")
+def celery_worker(start_workers):
+    """The session's shared worker process (real Celery, not eager mode)."""
+    [worker] = start_workers(1)
+    return worker
+
+
+@pytest.fixture
+def use_celery_worker(celery_worker):
+    """Route tasks to the shared worker (a test before may have started workers of its own)."""
+    from cymmetri.celery import app
+
+    app.conf.task_default_queue = celery_worker.queue
+    return celery_worker
 
 
 @pytest.fixture(scope="session")

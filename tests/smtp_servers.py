@@ -10,6 +10,7 @@ one and call reset() between tests. Certificates come from a throwaway CA (``cer
 ``wrong_name`` (CA-signed, for other.example only).
 """
 
+import asyncio
 import datetime
 import email
 import email.policy
@@ -19,6 +20,7 @@ import socket
 import ssl
 import tempfile
 import threading
+import time
 import weakref
 from dataclasses import dataclass
 from email.message import EmailMessage
@@ -138,6 +140,9 @@ class ReceivedMessage:
     rcpt_tos: list[str]
     message: EmailMessage
     raw: bytes
+    # time.time() when the client sent MAIL FROM (the send started) and when DATA ended.
+    mail_from_at: float = 0.0
+    received_at: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -170,6 +175,8 @@ class SmtpTestServer:
         auth_mechanisms: tuple[str, ...] = AUTH_MECHANISMS,
         cert: CertPair | None = None,
         script: dict[str, str] | None = None,
+        port: int = 0,
+        data_delay: float = 0.0,
     ):
         if mode not in ("starttls", "tls", "plain"):
             raise ValueError(f"unknown mode {mode!r}")
@@ -177,6 +184,9 @@ class SmtpTestServer:
         self.credentials = auth
         self.host = HOST
         self.port: int | None = None
+        self._requested_port = port
+        # Seconds to wait before accepting each message, like a busy provider.
+        self.data_delay = data_delay
         self._running = False
         self._sessions = weakref.WeakSet()  # live _RecordingSMTP instances, for stop()
         self._lock = threading.Lock()
@@ -200,7 +210,9 @@ class SmtpTestServer:
         else:
             # A sloppy server offering AUTH in the clear: the client must not take the offer.
             options.update(auth_require_tls=False)
-        return _Controller(self, _Handler(self), hostname=HOST, port=0, **options)
+        return _Controller(
+            self, _Handler(self), hostname=HOST, port=self._requested_port, **options
+        )
 
     def start(self) -> "SmtpTestServer":
         """Start listening; records start empty (the start-up probe is not counted)."""
@@ -299,6 +311,7 @@ class _Handler:
         if scripted:
             return scripted
         envelope.mail_from = address
+        envelope.mail_from_at = time.time()
         envelope.mail_options.extend(mail_options)
         return "250 2.1.0 OK"
 
@@ -314,10 +327,19 @@ class _Handler:
         scripted = self.server.scripted_reply("data")
         if scripted:
             return scripted
+        if self.server.data_delay:
+            await asyncio.sleep(self.server.data_delay)
         raw = bytes(envelope.original_content or envelope.content)
         # Parsed with LF line ends so that get_content() compares with the text that was sent.
         message = email.message_from_bytes(raw.replace(b"\r\n", b"\n"), policy=email.policy.default)
-        received = ReceivedMessage(envelope.mail_from, list(envelope.rcpt_tos), message, raw)
+        received = ReceivedMessage(
+            envelope.mail_from,
+            list(envelope.rcpt_tos),
+            message,
+            raw,
+            mail_from_at=getattr(envelope, "mail_from_at", 0.0),
+            received_at=time.time(),
+        )
         self.server._record("messages", received)
         return f"250 2.0.0 OK: queued as {len(self.server.messages)}"
 

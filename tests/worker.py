@@ -1,8 +1,10 @@
-"""A real Celery worker process pointed at the test database and a queue of its own."""
+"""Real Celery worker processes pointed at the test database and a queue of their own."""
 
 from __future__ import annotations
 
 import os
+import shutil
+import signal
 import subprocess
 import sys
 import time
@@ -20,18 +22,30 @@ def test_database_url() -> str:
 
 
 class CeleryWorker:
-    def __init__(self, *, queue: str | None = None, concurrency: int = 4, env: dict | None = None):
-        self.queue = queue or f"test-{uuid.uuid4().hex[:10]}"
+    def __init__(
+        self,
+        *,
+        queue: str | None = None,
+        name: str | None = None,
+        concurrency: int = 4,
+        env: dict | None = None,
+    ):
+        self.queue = queue or self.new_queue()
+        self.name = f"{name or self.queue}@{os.uname().nodename}"
         self.concurrency = concurrency
-        self.extra_env = env or {}
+        self.env = env or {}
         self.process: subprocess.Popen | None = None
+
+    @staticmethod
+    def new_queue() -> str:
+        return f"test-{uuid.uuid4().hex[:10]}"
 
     def start(self, app) -> CeleryWorker:
         env = {
             **os.environ,
             "DATABASE_URL": test_database_url(),
+            **self.env,
             "CELERY_QUEUE": self.queue,
-            **self.extra_env,
         }
         self.process = subprocess.Popen(
             [
@@ -48,7 +62,7 @@ class CeleryWorker:
                 "-Q",
                 self.queue,
                 "-n",
-                f"{self.queue}@%h",
+                self.name,
                 "--without-gossip",
                 "--without-mingle",
                 "--without-heartbeat",
@@ -66,9 +80,15 @@ class CeleryWorker:
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
                 raise RuntimeError(f"The Celery worker exited with {self.process.returncode}.")
-            if app.control.ping(destination=[f"{self.queue}@{os.uname().nodename}"], timeout=0.5):
+            if app.control.ping(destination=[self.name], timeout=0.5):
                 return
         raise TimeoutError("The Celery worker did not answer a ping within 30 s.")
+
+    def kill(self) -> None:
+        """SIGKILL the worker and its pool: nothing gets to clean up or acknowledge."""
+        if self.process and self.process.poll() is None:
+            os.kill(self.process.pid, signal.SIGKILL)
+            self.process.wait()
 
     def stop(self) -> None:
         if self.process and self.process.poll() is None:
@@ -76,5 +96,47 @@ class CeleryWorker:
             try:
                 self.process.wait(timeout=15)
             except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+                self.kill()
+
+
+class CeleryBeat:
+    """A real beat process with its own schedule file."""
+
+    def __init__(self, *, queue: str, env: dict):
+        import tempfile
+
+        self.queue = queue
+        self.env = env
+        self.directory = tempfile.mkdtemp(prefix="celerybeat-")
+        self.process: subprocess.Popen | None = None
+
+    def start(self) -> CeleryBeat:
+        env = {
+            **os.environ,
+            "DATABASE_URL": test_database_url(),
+            **self.env,
+            "CELERY_QUEUE": self.queue,
+        }
+        self.process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "celery",
+                "-A",
+                "cymmetri",
+                "beat",
+                "-s",
+                os.path.join(self.directory, "schedule"),
+                "-l",
+                "WARNING",
+            ],
+            cwd=ROOT,
+            env=env,
+        )
+        return self
+
+    def stop(self) -> None:
+        if self.process and self.process.poll() is None:
+            self.process.terminate()
+            self.process.wait(timeout=15)
+        shutil.rmtree(self.directory, ignore_errors=True)

@@ -5,7 +5,7 @@ from tests.conftest import TENANTS
 
 
 def test_a_task_queued_in_a_tenant_runs_in_that_tenants_schema(
-    committed, celery_worker, tenant_a, tenant_b
+    committed, use_celery_worker, tenant_a, tenant_b
 ):
     with tenant_context(tenant_a):
         from_a = tenant_healthcheck.delay()

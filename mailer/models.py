@@ -1,0 +1,69 @@
+from django.db import models
+from django.db.models import Q
+
+from mailer.kinds import EmailKind
+
+
+class EmailStatus(models.TextChoices):
+    QUEUED = "queued", "Queued"
+    SENDING = "sending", "Sending"
+    SENT = "sent", "Sent"
+    FAILED = "failed", "Failed"
+
+
+class Transport(models.TextChoices):
+    CUSTOM = "custom", "Custom SMTP"
+    PLATFORM_DEFAULT = "platform_default", "Platform default"
+
+
+class OutboundEmail(models.Model):
+    """One transactional email: the outbox row, written in the caller's transaction.
+
+    queued → sending (with a lease) → sent | failed; a retry puts it back to queued with
+    next_attempt_at. The rendered bodies are dropped once the email is finished.
+    """
+
+    kind = models.CharField(max_length=20, choices=EmailKind.choices)
+    to_address = models.EmailField(max_length=254)
+    subject = models.CharField(max_length=255)
+    body_text = models.TextField()
+    body_html = models.TextField(blank=True)
+    # Stable across retries, so a receiver can drop a duplicate of an at-least-once send.
+    message_id = models.CharField(max_length=255, unique=True)
+    # The admins' "your SMTP is failing" notice must not depend on the SMTP that fails.
+    force_platform_default = models.BooleanField(default=False)
+
+    status = models.CharField(
+        max_length=10, choices=EmailStatus.choices, default=EmailStatus.QUEUED
+    )
+    attempts = models.PositiveSmallIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+    next_attempt_at = models.DateTimeField()
+    expires_at = models.DateTimeField()
+    lease_expires_at = models.DateTimeField(null=True, blank=True)
+    # Why a queued email is waiting (rate_limited, smtp_paused, a transient error's reason).
+    waiting_for = models.CharField(max_length=40, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    transport = models.CharField(max_length=20, choices=Transport.choices, blank=True)
+    fallback = models.BooleanField(default=False)
+    smtp_host = models.CharField(max_length=253, blank=True)
+    reply_code = models.PositiveSmallIntegerField(null=True, blank=True)
+    reply_text = models.CharField(max_length=500, blank=True)
+    failure_reason = models.CharField(max_length=40, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(
+                fields=["next_attempt_at"], name="mailer_due", condition=Q(status="queued")
+            ),
+            models.Index(
+                fields=["lease_expires_at"], name="mailer_leased", condition=Q(status="sending")
+            ),
+            models.Index(fields=["-created_at"], name="mailer_recent"),
+            models.Index(fields=["status", "-created_at"], name="mailer_status_recent"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} to {self.to_address} ({self.status})"

@@ -1,0 +1,76 @@
+"""SMTP connections kept open between emails, per worker thread, by route.
+
+A route's key carries the tenant, the config's row and version: after a Save or a toggle
+the next email gets a new key, and the connections of older versions are closed.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass
+
+from mailer.routing import Route
+from smtp_integration.transport import SmtpConnection
+
+# Providers drop idle sessions after a while; past these a connection is checked or replaced.
+CHECK_AFTER_IDLE = 10.0
+DROP_AFTER_IDLE = 60.0
+OPEN_DEADLINE = 30.0
+SEND_DEADLINE = 60.0
+
+
+@dataclass
+class _Entry:
+    connection: SmtpConnection
+    last_used: float
+
+
+class ConnectionPool:
+    def __init__(self) -> None:
+        self._local = threading.local()
+
+    @property
+    def _entries(self) -> dict[tuple, _Entry]:
+        if not hasattr(self._local, "entries"):
+            self._local.entries = {}
+        return self._local.entries
+
+    def connection(self, route: Route) -> SmtpConnection:
+        """An open connection for ``route``, reused when it is still healthy."""
+        entries = self._entries
+        now = time.monotonic()
+        family = route.pool_key[:-1] if route.pool_key[0] == "custom" else None
+        for key, other in list(entries.items()):
+            replaced = family is not None and key[:-1] == family and key != route.pool_key
+            if replaced or now - other.last_used > DROP_AFTER_IDLE:
+                self._close(key)
+        entry = entries.get(route.pool_key)
+        if entry is not None:
+            idle = now - entry.last_used
+            if idle < CHECK_AFTER_IDLE or (idle < DROP_AFTER_IDLE and entry.connection.noop()):
+                entry.last_used = now
+                entry.connection.deadline = now + SEND_DEADLINE
+                return entry.connection
+            self._close(route.pool_key)
+        connection = SmtpConnection(route.server, route.policy, deadline=now + OPEN_DEADLINE)
+        connection.open()
+        connection.deadline = time.monotonic() + SEND_DEADLINE
+        entries[route.pool_key] = _Entry(connection, time.monotonic())
+        return connection
+
+    def discard(self, route: Route) -> None:
+        """Forget the route's connection after an error left it in an unknown state."""
+        self._close(route.pool_key)
+
+    def close_all(self) -> None:
+        for key in list(self._entries):
+            self._close(key)
+
+    def _close(self, key: tuple) -> None:
+        entry = self._entries.pop(key, None)
+        if entry is not None:
+            entry.connection.close()
+
+
+pool = ConnectionPool()

@@ -1,0 +1,21 @@
+from django.db import connection, transaction
+
+from mailer.models import EmailStatus, OutboundEmail
+
+
+def email_queue_resume(sender, config=None, **kwargs) -> None:
+    """The SMTP config changed: emails waiting for a working server try again now."""
+    from mailer.api import email_enqueue
+    from mailer.services import BATCH_SIZE
+
+    waiting = OutboundEmail.objects.filter(status=EmailStatus.QUEUED).exclude(
+        waiting_for__in=["", "rate_limited"]
+    )
+    ids = list(waiting.values_list("pk", flat=True))
+    if not ids:
+        return
+    from django.utils import timezone
+
+    waiting.update(next_attempt_at=timezone.now())
+    schema = connection.schema_name
+    transaction.on_commit(lambda: [email_enqueue(schema, first) for first in ids[::BATCH_SIZE]])

@@ -1,0 +1,132 @@
+"""Which SMTP an email goes through, decided when it is sent, from the config as it is then."""
+
+from __future__ import annotations
+
+import ipaddress
+from dataclasses import dataclass
+from functools import cache
+
+from django.conf import settings
+from django.db import connection
+
+from mailer.models import Transport
+from smtp_integration.models import Health, SmtpConfig
+from smtp_integration.netpolicy import SmtpPolicy
+from smtp_integration.secrets import password_open
+from smtp_integration.transport import SmtpServerConfig
+
+# Integration-wide failures: every email would fail the same way, so the queue pauses and the
+# admins are told, instead of failing each email until it expires.
+PAUSING_REASONS = frozenset(
+    {
+        "auth_failed",
+        "auth_required",
+        "auth_unavailable",
+        "certificate_invalid",
+        "tls_mismatch",
+        "starttls_unavailable",
+        "host_blocked",
+        "port_not_allowed",
+        "plaintext_not_allowed",
+        "unresolvable",
+        "invalid_host",
+    }
+)
+
+
+@dataclass(frozen=True)
+class Route:
+    transport: str
+    server: SmtpServerConfig
+    policy: SmtpPolicy
+    from_address: str
+    from_name: str
+    reply_to: str
+    # Pooled connections are keyed by this: a new config version never reuses an old one.
+    pool_key: tuple
+    # (count, seconds) for this tenant on this transport, or None.
+    rate: tuple[int, int] | None
+    fallback: bool = False
+
+
+def platform_from_address() -> str:
+    return f"noreply@{settings.PLATFORM_EMAIL_DOMAIN}"
+
+
+@cache
+def _platform_policy(port: int, tls_mode: str, ca_file: str | None) -> SmtpPolicy:
+    # The operator configured this server: the tenant SSRF policy does not apply to it.
+    everywhere = (ipaddress.ip_network("0.0.0.0/0"), ipaddress.ip_network("::/0"))
+    return SmtpPolicy(
+        allowed_ports=frozenset({port}),
+        allowed_networks=everywhere,
+        allow_plaintext=tls_mode == "none",
+        ca_file=ca_file,
+    )
+
+
+def platform_route(*, tenant_name: str, fallback: bool = False) -> Route:
+    server = SmtpServerConfig(
+        host=settings.PLATFORM_SMTP_HOST,
+        port=settings.PLATFORM_SMTP_PORT,
+        tls_mode=settings.PLATFORM_SMTP_TLS_MODE,
+        username=settings.PLATFORM_SMTP_USERNAME,
+        password=settings.PLATFORM_SMTP_PASSWORD,
+        local_hostname=settings.PLATFORM_EMAIL_DOMAIN,
+    )
+    return Route(
+        transport=Transport.PLATFORM_DEFAULT,
+        server=server,
+        policy=_platform_policy(server.port, server.tls_mode, settings.SMTP_CA_FILE),
+        from_address=platform_from_address(),
+        from_name=tenant_name,
+        reply_to="",
+        pool_key=("platform", server.host, server.port, server.tls_mode, server.username),
+        rate=settings.PLATFORM_SMTP_RATE_LIMIT,
+        fallback=fallback,
+    )
+
+
+def custom_route(config: SmtpConfig) -> Route:
+    server = SmtpServerConfig(
+        host=config.host,
+        port=config.port,
+        tls_mode=config.tls_mode,
+        username=config.username,
+        password=password_open(config),
+        local_hostname=settings.PLATFORM_EMAIL_DOMAIN,
+    )
+    return Route(
+        transport=Transport.CUSTOM,
+        server=server,
+        policy=SmtpPolicy.from_settings(),
+        from_address=config.from_address,
+        from_name=config.from_name,
+        reply_to=config.reply_to,
+        pool_key=("custom", connection.schema_name, str(config.secret_id), config.version),
+        rate=(config.max_per_minute, 60) if config.max_per_minute else None,
+    )
+
+
+def config_for_sending() -> SmtpConfig | None:
+    """The tenant's SMTP config, share-locked until the caller's transaction ends.
+
+    A Save or toggle takes this row FOR UPDATE, so it waits for emails being sent now and
+    every email started after it commits sees the new version: the cutover is exact.
+    """
+    rows = list(SmtpConfig.objects.raw("SELECT * FROM smtp_integration_smtpconfig FOR SHARE"))
+    return rows[0] if rows else None
+
+
+def is_paused(config: SmtpConfig | None) -> bool:
+    return config is not None and config.enabled and config.health == Health.PAUSED
+
+
+def from_domain_now(force_platform_default: bool = False) -> str:
+    """The domain of the From address an email would carry if sent now (for its Message-ID)."""
+    address = None
+    if not force_platform_default:
+        address = (
+            SmtpConfig.objects.filter(enabled=True).values_list("from_address", flat=True).first()
+        )
+    return (address or platform_from_address()).rpartition("@")[2]

@@ -1,0 +1,54 @@
+"""Reads for the Activity tab: recent emails and seven days of sent against failed."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from django.db.models import Count, Q, QuerySet
+from django.db.models.functions import TruncDate
+from django.utils import timezone
+
+from mailer.models import EmailStatus, OutboundEmail
+
+
+@dataclass(frozen=True)
+class DayCount:
+    day: date
+    sent: int
+    failed: int
+
+
+def email_activity(*, status: str | None = None, kind: str | None = None) -> QuerySet:
+    emails = OutboundEmail.objects.defer("body_text", "body_html")
+    if status:
+        emails = emails.filter(status=status)
+    if kind:
+        emails = emails.filter(kind=kind)
+    return emails.order_by("-created_at", "-id")
+
+
+def email_daily_counts(*, days: int = 7) -> list[DayCount]:
+    """Sent and failed per day (UTC), oldest first, days without email included."""
+    today = timezone.now().date()
+    first = today - timedelta(days=days - 1)
+    rows = (
+        OutboundEmail.objects.filter(
+            finished_at__date__gte=first, status__in=[EmailStatus.SENT, EmailStatus.FAILED]
+        )
+        .annotate(day=TruncDate("finished_at"))
+        .values("day")
+        .annotate(
+            sent=Count("id", filter=Q(status=EmailStatus.SENT)),
+            failed=Count("id", filter=Q(status=EmailStatus.FAILED)),
+        )
+    )
+    by_day = {row["day"]: row for row in rows}
+    return [
+        DayCount(
+            day=first + timedelta(days=n),
+            sent=by_day.get(first + timedelta(days=n), {}).get("sent", 0),
+            failed=by_day.get(first + timedelta(days=n), {}).get("failed", 0),
+        )
+        for n in range(days)
+    ]

@@ -1,0 +1,37 @@
+"""The sweeper: re-enqueue emails that the broker lost or a killed worker left behind."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.db.models import Q
+from django.utils import timezone
+
+from mailer.models import EmailStatus, OutboundEmail
+
+# Rows this overdue have missed their own task; younger ones are still on their way.
+GRACE = timedelta(seconds=30)
+MAX_PER_SWEEP = 5000
+
+
+def email_sweep(*, schema_name: str) -> int:
+    """Requeue expired leases and enqueue overdue or expired emails; returns how many."""
+    from mailer.api import email_enqueue
+    from mailer.services import BATCH_SIZE, email_requeue_stale
+
+    email_requeue_stale()
+    now = timezone.now()
+    due = list(
+        OutboundEmail.objects.filter(status=EmailStatus.QUEUED)
+        .filter(
+            Q(next_attempt_at__lte=now - GRACE)
+            | Q(expires_at__lte=now)
+            | Q(waiting_for__in=["lease_expired", "broker_unavailable"])
+        )
+        .order_by("next_attempt_at")
+        .values_list("pk", flat=True)[:MAX_PER_SWEEP]
+    )
+    for first in due[::BATCH_SIZE]:
+        if not email_enqueue(schema_name, first):
+            break
+    return len(due)

@@ -1,0 +1,34 @@
+"""Celery tasks: ids in, the service does the work. The schema rides in the task headers."""
+
+from celery import shared_task
+from django.db import connection
+from django_tenants.utils import get_tenant_model, schema_context
+
+from mailer.services import email_claim, email_deliver
+from mailer.sweeper import email_sweep
+
+
+@shared_task(ignore_result=True)
+def email_deliver_task(email_id: int) -> int:
+    """Send this email and whatever else of this tenant is due, over one connection."""
+    return len(email_deliver(email_claim(first_id=email_id)))
+
+
+@shared_task(ignore_result=True)
+def email_sweep_task() -> None:
+    """Recover this tenant's emails that no task is carrying (broker outage, killed worker)."""
+    email_sweep(schema_name=connection.schema_name)
+
+
+@shared_task(ignore_result=True)
+def email_sweep_dispatch_task() -> int:
+    """Beat: one sweep task per tenant, each sent inside its tenant."""
+    schemas = list(
+        get_tenant_model()
+        .objects.exclude(schema_name="public")
+        .values_list("schema_name", flat=True)
+    )
+    for schema in schemas:
+        with schema_context(schema):
+            email_sweep_task.delay()
+    return len(schemas)

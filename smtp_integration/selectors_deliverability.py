@@ -1,0 +1,126 @@
+"""Reads about the tenant's deliverability: what to check, and the stored result."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.urls import reverse
+
+from smtp_integration.deliverability import DeliverabilityReport, normalize_domain
+from smtp_integration.models import DeliverabilityState, DeliverabilityStatus, SmtpConfig
+from smtp_integration.providers import Provider, provider_for_host
+
+# Status colours mean the same on every page (DESIGN.md): green, amber, red, grey.
+# "unverified" (we could only guess where to look) has a look of its own.
+STATUS_TONES = {
+    "pass": "green",
+    "warning": "amber",
+    "fail": "red",
+    "unknown": "grey",
+    "unverified": "unverified",
+}
+
+
+@dataclass(frozen=True)
+class CheckTarget:
+    """What a check covers: the From domain and the SMTP host that sends for it."""
+
+    domain: str
+    smtp_host: str
+
+    @property
+    def provider(self) -> Provider | None:
+        return provider_for_host(self.smtp_host)
+
+
+@dataclass(frozen=True)
+class DeliverabilityPage:
+    """Everything the Deliverability tab shows."""
+
+    config: SmtpConfig | None
+    target: CheckTarget | None  # None: the platform default sends, nothing to check
+    state: DeliverabilityState | None
+    report: DeliverabilityReport | None  # only a report for the current target
+
+    @property
+    def selectors(self) -> list[str]:
+        return list(self.state.dkim_selectors) if self.state else []
+
+    @property
+    def selectors_unchecked(self) -> list[str]:
+        """Selectors entered since the stored report was made (a re-check will look at them)."""
+        checked = set(self.state.report_selectors) if self.state and self.report else set()
+        return [selector for selector in self.selectors if selector not in checked]
+
+    @property
+    def needs_selectors(self) -> bool:
+        """The provider picks random selectors and the admin has not entered one yet."""
+        provider = self.target.provider if self.target else None
+        return bool(provider and not provider.dkim.guessable and not self.selectors)
+
+
+@dataclass(frozen=True)
+class DeliverabilitySummary:
+    """One line for the Email SMTP status card."""
+
+    overall: str
+    label: str
+    tone: str
+    domain: str
+    checked_at: datetime
+    degraded_at: datetime | None
+    url: str
+
+
+def deliverability_target(config: SmtpConfig | None) -> CheckTarget | None:
+    """The enabled custom SMTP's From domain and host; None while the platform default sends."""
+    if config is None or not config.enabled:
+        return None
+    return CheckTarget(
+        domain=normalize_domain(config.from_address),
+        smtp_host=config.host.strip().rstrip(".").lower(),
+    )
+
+
+def deliverability_state_get() -> DeliverabilityState | None:
+    return DeliverabilityState.objects.first()
+
+
+def deliverability_is_current(
+    state: DeliverabilityState | None, target: CheckTarget | None
+) -> bool:
+    """Whether the stored report was made for this From domain and SMTP host."""
+    return bool(
+        state is not None
+        and target is not None
+        and state.report
+        and (state.domain, state.smtp_host) == (target.domain, target.smtp_host)
+    )
+
+
+def deliverability_page_get() -> DeliverabilityPage:
+    """The tab's data: the target, the stored state and, if it is for this target, the report."""
+    config = SmtpConfig.objects.first()
+    target = deliverability_target(config)
+    state = deliverability_state_get()
+    current = deliverability_is_current(state, target)
+    report = DeliverabilityReport.from_dict(state.report) if current else None
+    return DeliverabilityPage(config=config, target=target, state=state, report=report)
+
+
+def deliverability_summary(*, config: SmtpConfig | None) -> DeliverabilitySummary | None:
+    """The stored overall for the status card, when a report for the current domain exists."""
+    target = deliverability_target(config)
+    state = deliverability_state_get() if target else None
+    if not deliverability_is_current(state, target):
+        return None
+    return DeliverabilitySummary(
+        overall=state.overall,
+        label=DeliverabilityStatus(state.overall).label,
+        tone=STATUS_TONES[state.overall],
+        domain=state.domain,
+        checked_at=state.checked_at,
+        degraded_at=state.degraded_at,
+        url=reverse("integrations:email_smtp_deliverability"),
+    )

@@ -1,0 +1,32 @@
+from django import template
+
+from smtp_integration.models import DeliverabilityStatus
+from smtp_integration.selectors_deliverability import STATUS_TONES
+
+register = template.Library()
+
+ROW_LABELS = {
+    "pass": "Pass",
+    "warning": "Warning",
+    "fail": "Fail",
+    "unknown": "Unknown",
+    "unverified": "Unverified",
+}
+
+
+@register.filter
+def status_tone(status) -> str:
+    """The colour class of a check's status: green, amber, red, grey or unverified."""
+    return STATUS_TONES.get(str(status), "grey")
+
+
+@register.filter
+def status_label(status) -> str:
+    """The word on a row's badge."""
+    return ROW_LABELS.get(str(status), str(status))
+
+
+@register.filter
+def overall_label(status) -> str:
+    """The word on the overall badge ("Ready", "Action needed"...)."""
+    return DeliverabilityStatus(str(status)).label
