@@ -5,6 +5,9 @@ from django.db.models.signals import post_migrate
 class AccountsConfig(AppConfig):
     name = "accounts"
     verbose_name = "Accounts"
+    # Granted to the "Tenant admins" group of every tenant (accounts.roles): see the
+    # tenant's admins and invite more.
+    tenant_admin_permissions = ["view_user", "add_user"]
 
     def ready(self) -> None:
         from accounts.roles import tenant_admins_group_sync_on_migrate

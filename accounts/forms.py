@@ -1,5 +1,9 @@
+import re
+
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f\u2028\u2029]")
 
 
 class SignInForm(AuthenticationForm):
@@ -12,3 +16,53 @@ class SignInForm(AuthenticationForm):
         **AuthenticationForm.error_messages,
         "invalid_login": "That email and password do not match an account of this tenant.",
     }
+
+
+class PasswordResetRequestForm(forms.Form):
+    email = forms.EmailField(
+        label="Email",
+        max_length=254,
+        widget=forms.EmailInput(attrs={"autofocus": True, "autocomplete": "email"}),
+        help_text="The address you sign in with.",
+    )
+
+
+class AdminInviteForm(forms.Form):
+    email = forms.EmailField(
+        label="Email",
+        max_length=254,
+        widget=forms.EmailInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
+    )
+    full_name = forms.CharField(
+        label="Name",
+        max_length=150,
+        required=False,
+        widget=forms.TextInput(attrs={"autocomplete": "off"}),
+    )
+
+    def clean_email(self) -> str:
+        return self.cleaned_data["email"].lower()
+
+    def clean_full_name(self) -> str:
+        # The name appears in the invitee's emails, their subject line included.
+        if _CONTROL.search(self.cleaned_data["full_name"]):
+            raise forms.ValidationError("Line breaks and control characters are not allowed here.")
+        return self.cleaned_data["full_name"]
+
+
+class EmailChangeForm(forms.Form):
+    new_email = forms.EmailField(
+        label="New email address",
+        max_length=254,
+        widget=forms.EmailInput(attrs={"autocomplete": "email", "spellcheck": "false"}),
+        help_text="We send a link to this address; your address changes once you open it.",
+    )
+    password = forms.CharField(
+        label="Current password",
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+        help_text="To make sure it is you.",
+    )
+
+    def clean_new_email(self) -> str:
+        return self.cleaned_data["new_email"].lower()

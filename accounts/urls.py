@@ -1,9 +1,13 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path, reverse_lazy
 
+from accounts import views_admins, views_email, views_password
 from accounts.forms import SignInForm
+from accounts.tokens import invitation_token_generator, recovery_token_generator
 
 app_name = "accounts"
+
+password_set = reverse_lazy("accounts:password_reset_complete")
 
 urlpatterns = [
     path(
@@ -14,12 +18,10 @@ urlpatterns = [
         name="login",
     ),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    # The set-password link create_tenant prints (PASSWORD_RESET_TIMEOUT).
     path(
         "reset/<uidb64>/<token>/",
-        auth_views.PasswordResetConfirmView.as_view(
-            template_name="accounts/set_password.html",
-            success_url=reverse_lazy("accounts:password_reset_complete"),
-        ),
+        views_password.SetPasswordView.as_view(success_url=password_set),
         name="password_reset_confirm",
     ),
     path(
@@ -28,5 +30,33 @@ urlpatterns = [
             template_name="accounts/set_password_done.html"
         ),
         name="password_reset_complete",
+    ),
+    path("password-reset/", views_password.password_reset, name="password_reset"),
+    path("password-reset/sent/", views_password.password_reset_sent, name="password_reset_sent"),
+    path(
+        "password-reset/<uidb64>/<token>/",
+        views_password.SetPasswordView.as_view(
+            flow="recovery", token_generator=recovery_token_generator, success_url=password_set
+        ),
+        name="recovery_confirm",
+    ),
+    path(
+        "invitation/<uidb64>/<token>/",
+        views_password.SetPasswordView.as_view(
+            flow="invitation", token_generator=invitation_token_generator, success_url=password_set
+        ),
+        name="invitation_accept",
+    ),
+    path("admins/", views_admins.admins, name="admins"),
+    path(
+        "admins/<int:user_id>/resend/",
+        views_admins.admin_invitation_resend,
+        name="admin_invitation_resend",
+    ),
+    path("email/", views_email.email_change, name="email_change"),
+    path(
+        "email/confirm/<str:token>/",
+        views_email.email_change_confirm_page,
+        name="email_change_confirm",
     ),
 ]

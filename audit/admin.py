@@ -41,8 +41,8 @@ class AuditEventAdmin(admin.ModelAdmin):
         ("created_at", admin.DateFieldListFilter),
     )
     date_hierarchy = "created_at"
-    search_fields = ("recipient", "actor_email", "target")
-    search_help_text = "Search by recipient, actor email or target."
+    search_fields = ("recipient", "actor_email", "=target")
+    search_help_text = "Search by recipient or actor email (any part), or an exact target."
     list_select_related = ("tenant",)
     list_per_page = 100
     # COUNT(*) over the whole log on every page view does not scale.

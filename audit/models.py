@@ -17,6 +17,9 @@ class AuditAction(models.TextChoices):
     SMTP_TESTED = "admin.integration_email_smtp_tested", "Email SMTP tested"
     DELIVERABILITY_DEGRADED = "deliverability.degraded", "Deliverability turned red"
     TENANT_CREATED = "tenant.created", "Tenant created"
+    ADMIN_INVITED = "admin.user_invited", "Administrator invited"
+    ADMIN_INVITATION_RESENT = "admin.user_invitation_resent", "Administrator invitation resent"
+    EMAIL_CHANGED = "account.email_changed", "Email address changed"
 
 
 def _search_index(field: str) -> GinIndex:
@@ -55,7 +58,8 @@ class AuditEvent(models.Model):
             models.Index(fields=["tenant", "-created_at"], name="audit_tenant_created"),
             _search_index("recipient"),
             _search_index("actor_email"),
-            _search_index("target"),
+            # Targets are identifiers (email_smtp, outbound_email:42): searched exactly.
+            models.Index(fields=["target"], name="audit_target"),
         ]
 
     def __str__(self) -> str:

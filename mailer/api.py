@@ -2,22 +2,20 @@
 
 from __future__ import annotations
 
-import logging
 import uuid
 from contextlib import nullcontext
 from functools import partial
 
+from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 from django_tenants.utils import schema_context, tenant_context
 
 from mailer.models import EmailStatus, OutboundEmail
+from mailer.queue import email_queue_kick
 from mailer.rendering import email_render
-from mailer.routing import from_domain_now
 from mailer.validation import context_clean, kind_get, recipient_clean
 from tenants.selectors import tenant_current
-
-logger = logging.getLogger(__name__)
 
 
 class NoTenant(ValueError):
@@ -38,8 +36,8 @@ def send_email(
 ) -> OutboundEmail:
     """Queue one email of ``kind`` to ``to``.
 
-    The row is written in the caller's transaction and handed to a worker when that
-    transaction commits; if the broker is down then, the sweeper picks the row up later.
+    The row is written in the caller's transaction; when that transaction commits, a
+    worker is woken (mailer.queue). If the broker is down then, the sweeper sends it later.
     Raises an EmailRequestError subclass naming what is wrong with the request.
     """
     spec = kind_get(kind)
@@ -60,34 +58,20 @@ def send_email(
             subject=rendered.subject,
             body_text=rendered.text,
             body_html=rendered.html,
-            message_id=f"<{uuid.uuid4().hex}@{from_domain_now(force_platform_default)}>",
+            # On the platform's domain, as providers do: stable whatever route sends it.
+            message_id=f"<{uuid.uuid4().hex}@{settings.PLATFORM_EMAIL_DOMAIN}>",
             force_platform_default=force_platform_default,
             next_attempt_at=now,
             expires_at=now + spec.lifetime,
         )
-        transaction.on_commit(partial(email_enqueue, current.schema_name, email.pk))
+        transaction.on_commit(partial(_after_commit, current.schema_name, email.pk))
     return email
 
 
-def email_enqueue(schema_name: str, email_id: int, *, countdown: float | None = None) -> bool:
-    """Hand an email to the workers; False (and a log line) when the broker is unreachable."""
-    from mailer.tasks import email_deliver_task
-
-    try:
-        # The schema travels in the task's headers, taken from the connection at send time.
-        with schema_context(schema_name):
-            email_deliver_task.apply_async(args=[email_id], countdown=countdown, retry=False)
-    except Exception:  # the broker is down: the row stays queued and the sweeper sends it
-        logger.warning(
-            "Could not enqueue email %s of %s; the sweeper will.",
-            email_id,
-            schema_name,
-            exc_info=True,
-        )
+def _after_commit(schema_name: str, email_id: int) -> None:
+    if not email_queue_kick(schema_name):
         with schema_context(schema_name):
             # Marked, so the next sweep takes it at once instead of after the grace period.
             OutboundEmail.objects.filter(pk=email_id, status=EmailStatus.QUEUED).update(
                 waiting_for="broker_unavailable"
             )
-        return False
-    return True

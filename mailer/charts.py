@@ -18,6 +18,10 @@ class Bar:
     value: int
     kind: str  # sent | failed
 
+    @property
+    def centre(self) -> float:
+        return round(self.x + self.width / 2, 1)
+
 
 @dataclass(frozen=True)
 class Chart:

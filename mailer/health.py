@@ -52,6 +52,8 @@ def health_apply(config: SmtpConfig | None, report: HealthReport) -> None:
     if config is None or report.config_key is None:
         return
     now = timezone.now()
+    if _nothing_new(config, report, now):
+        return  # the common case: another healthy batch, no write and no lock
     with transaction.atomic():
         current = (
             SmtpConfig.objects.select_for_update()
@@ -75,6 +77,16 @@ def health_apply(config: SmtpConfig | None, report: HealthReport) -> None:
         tenant_email_status_set(tenant=tenant_current(), health=current.health)
         if newly_paused:
             transaction.on_commit(lambda: admins_notify_paused(current))
+
+
+def _nothing_new(config: SmtpConfig, report: HealthReport, now) -> bool:
+    fresh = config.last_success_at is not None and now - config.last_success_at <= SUCCESS_REFRESH
+    return (
+        not report.failures
+        and config.health == Health.OK
+        and not config.consecutive_failures
+        and (fresh or not report.successes)
+    )
 
 
 def _update(config: SmtpConfig, report: HealthReport, now) -> bool | None:

@@ -29,7 +29,7 @@ class OutboundEmail(models.Model):
     body_text = models.TextField()
     body_html = models.TextField(blank=True)
     # Stable across retries, so a receiver can drop a duplicate of an at-least-once send.
-    message_id = models.CharField(max_length=255, unique=True)
+    message_id = models.CharField(max_length=255)
     # The admins' "your SMTP is failing" notice must not depend on the SMTP that fails.
     force_platform_default = models.BooleanField(default=False)
 
@@ -61,8 +61,8 @@ class OutboundEmail(models.Model):
             models.Index(
                 fields=["lease_expires_at"], name="mailer_leased", condition=Q(status="sending")
             ),
+            # The Activity tab reads newest first; its status filter scans the same index.
             models.Index(fields=["-created_at"], name="mailer_recent"),
-            models.Index(fields=["status", "-created_at"], name="mailer_status_recent"),
         ]
 
     def __str__(self) -> str:

@@ -19,22 +19,6 @@ from tenants.selectors import tenant_current
 # holds countdown tasks unacknowledged, and the broker redelivers them only after its
 # visibility timeout if that worker dies.
 COUNTDOWN_LIMIT = timedelta(seconds=60)
-_FIELDS = [
-    "status",
-    "attempts",
-    "next_attempt_at",
-    "lease_expires_at",
-    "waiting_for",
-    "finished_at",
-    "transport",
-    "fallback",
-    "smtp_host",
-    "reply_code",
-    "reply_text",
-    "failure_reason",
-    "body_text",
-    "body_html",
-]
 
 
 @dataclass
@@ -116,6 +100,51 @@ def _audit(outcome: Outcome) -> dict:
     }
 
 
+# One statement for the whole step. (bulk_update builds a CASE per field and row in Python,
+# which cost more than the SMTP session itself.)
+_UPDATE = """
+UPDATE mailer_outboundemail AS e SET
+    status = v.status, attempts = v.attempts, next_attempt_at = v.next_attempt_at,
+    lease_expires_at = NULL, waiting_for = v.waiting_for, finished_at = v.finished_at,
+    transport = v.transport, fallback = v.fallback, smtp_host = v.smtp_host,
+    reply_code = v.reply_code, reply_text = v.reply_text, failure_reason = v.failure_reason,
+    body_text = CASE WHEN v.finished THEN '' ELSE e.body_text END,
+    body_html = CASE WHEN v.finished THEN '' ELSE e.body_html END
+FROM (VALUES {rows}) AS v(
+    id, status, attempts, next_attempt_at, waiting_for, finished_at, transport, fallback,
+    smtp_host, reply_code, reply_text, failure_reason, finished
+)
+WHERE e.id = v.id
+"""
+_ROW = (
+    "(%s::bigint, %s::varchar, %s::smallint, %s::timestamptz, %s::varchar, %s::timestamptz,"
+    " %s::varchar, %s::boolean, %s::varchar, %s::smallint, %s::varchar, %s::varchar,"
+    " %s::boolean)"
+)
+
+
+def _write_rows(emails: list[OutboundEmail]) -> None:
+    params = []
+    for e in emails:
+        params += [
+            e.pk,
+            e.status,
+            e.attempts,
+            e.next_attempt_at,
+            e.waiting_for,
+            e.finished_at,
+            e.transport,
+            e.fallback,
+            e.smtp_host,
+            e.reply_code,
+            e.reply_text,
+            e.failure_reason,
+            e.finished_at is not None,
+        ]
+    with connection.cursor() as cursor:
+        cursor.execute(_UPDATE.format(rows=", ".join([_ROW] * len(emails))), params)
+
+
 def outcomes_finish(outcomes: list[Outcome]) -> None:
     """Write every outcome in the current transaction; schedule the short retries on commit."""
     if not outcomes:
@@ -123,7 +152,7 @@ def outcomes_finish(outcomes: list[Outcome]) -> None:
     now = timezone.now()
     for outcome in outcomes:
         _apply(outcome, now)
-    OutboundEmail.objects.bulk_update([o.email for o in outcomes], _FIELDS)
+    _write_rows([o.email for o in outcomes])
     audit_record_many(
         [_audit(o) for o in outcomes if o.status in ("sent", "failed")],
         tenant=tenant_current(),
@@ -135,15 +164,9 @@ def outcomes_finish(outcomes: list[Outcome]) -> None:
 
 
 def _enqueue_retries(schema: str, outcomes: list[Outcome]) -> None:
-    from mailer.api import email_enqueue
-    from mailer.services import BATCH_SIZE
+    from mailer.queue import email_queue_kick
 
-    # Grouped by the whole second they come due: a task drains up to a batch of due emails,
-    # so one task per batch per second is enough.
-    by_second: dict[int, list[int]] = {}
-    for outcome in outcomes:
-        by_second.setdefault(math.ceil(outcome.delay.total_seconds()), []).append(outcome.email.pk)
-    for seconds, ids in sorted(by_second.items()):
-        for first in ids[::BATCH_SIZE]:
-            if not email_enqueue(schema, first, countdown=seconds or None):
-                return  # the broker is down: the sweeper takes over
+    # One drain per distinct second is enough: each drains every email due by then.
+    for seconds in sorted({math.ceil(o.delay.total_seconds()) for o in outcomes}):
+        if not email_queue_kick(schema, countdown=seconds or None):
+            return  # the broker is down: the sweeper takes over

@@ -5,8 +5,7 @@ from mailer.models import EmailStatus, OutboundEmail
 
 def email_queue_resume(sender, config=None, **kwargs) -> None:
     """The SMTP config changed: emails waiting for a working server try again now."""
-    from mailer.api import email_enqueue
-    from mailer.services import BATCH_SIZE
+    from mailer.queue import email_queue_kick
 
     waiting = OutboundEmail.objects.filter(status=EmailStatus.QUEUED).exclude(
         waiting_for__in=["", "rate_limited"]
@@ -18,4 +17,4 @@ def email_queue_resume(sender, config=None, **kwargs) -> None:
 
     waiting.update(next_attempt_at=timezone.now())
     schema = connection.schema_name
-    transaction.on_commit(lambda: [email_enqueue(schema, first) for first in ids[::BATCH_SIZE]])
+    transaction.on_commit(lambda: email_queue_kick(schema))

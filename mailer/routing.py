@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import ipaddress
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 
 from django.conf import settings
 from django.db import connection
@@ -88,6 +88,14 @@ def platform_route(*, tenant_name: str, fallback: bool = False) -> Route:
 
 
 def custom_route(config: SmtpConfig) -> Route:
+    """The route for the config as it is now; built once per config version per worker."""
+    return _custom_route(connection.schema_name, config.secret_id, config.version, config)
+
+
+@lru_cache(maxsize=256)
+def _custom_route(schema_name: str, secret_id, version: int, config: SmtpConfig) -> Route:
+    # Keyed by schema, row and version (the config object rides along, unhashed by value):
+    # any Save or toggle raises the version, so a changed config is never served stale.
     server = SmtpServerConfig(
         host=config.host,
         port=config.port,
@@ -103,7 +111,7 @@ def custom_route(config: SmtpConfig) -> Route:
         from_address=config.from_address,
         from_name=config.from_name,
         reply_to=config.reply_to,
-        pool_key=("custom", connection.schema_name, str(config.secret_id), config.version),
+        pool_key=("custom", schema_name, str(secret_id), version),
         rate=(config.max_per_minute, 60) if config.max_per_minute else None,
     )
 
@@ -120,13 +128,3 @@ def config_for_sending() -> SmtpConfig | None:
 
 def is_paused(config: SmtpConfig | None) -> bool:
     return config is not None and config.enabled and config.health == Health.PAUSED
-
-
-def from_domain_now(force_platform_default: bool = False) -> str:
-    """The domain of the From address an email would carry if sent now (for its Message-ID)."""
-    address = None
-    if not force_platform_default:
-        address = (
-            SmtpConfig.objects.filter(enabled=True).values_list("from_address", flat=True).first()
-        )
-    return (address or platform_from_address()).rpartition("@")[2]

@@ -15,6 +15,7 @@ from mailer.health import HealthReport, health_apply
 from mailer.models import EmailStatus, OutboundEmail
 from mailer.outcomes import Outcome, outcomes_finish
 from mailer.pool import pool
+from mailer.queue import email_queue_kick, email_queue_kick_clear
 from mailer.ratelimit import RateLimiterUnavailable, rate_acquire, rate_key
 from mailer.routing import (
     PAUSING_REASONS,
@@ -33,6 +34,7 @@ logger = logging.getLogger(__name__)
 
 BATCH_SIZE = 50
 COMMIT_EVERY = 10
+DRAIN_BUDGET = 20.0
 # How long a paused integration's emails wait before they look again (a Save resumes at once).
 PAUSED_RECHECK = timedelta(minutes=2)
 LIMITER_DOWN_RETRY = timedelta(seconds=5)
@@ -51,8 +53,8 @@ def backoff(attempt: int) -> timedelta:
     return timedelta(seconds=seconds)
 
 
-def email_claim(*, first_id: int | None = None, limit: int = BATCH_SIZE) -> list[OutboundEmail]:
-    """Take up to ``limit`` due emails (``first_id`` first) with a lease; others skip them."""
+def email_claim(*, limit: int = BATCH_SIZE) -> list[OutboundEmail]:
+    """Take up to ``limit`` due emails with a lease; other workers skip them."""
     now = timezone.now()
     with connection.cursor() as cursor:
         cursor.execute(
@@ -61,18 +63,38 @@ def email_claim(*, first_id: int | None = None, limit: int = BATCH_SIZE) -> list
             WHERE id IN (
                 SELECT id FROM mailer_outboundemail
                 WHERE status = 'queued' AND (next_attempt_at <= %s OR expires_at <= %s)
-                ORDER BY (id = %s) DESC, next_attempt_at, id
+                ORDER BY next_attempt_at, id
                 LIMIT %s
                 FOR UPDATE SKIP LOCKED
             )
             RETURNING id
             """,
-            [now + lease(), now, now, first_id or 0, limit],
+            [now + lease(), now, now, limit],
         )
         ids = [row[0] for row in cursor.fetchall()]
     if not ids:
         return []
     return list(OutboundEmail.objects.filter(pk__in=ids).order_by("next_attempt_at", "pk"))
+
+
+def email_drain(*, schema_name: str) -> int:
+    """Deliver the tenant's due emails batch after batch; returns how many were handled.
+
+    A full batch means more may be waiting: another worker is woken to help before this one
+    sends. After DRAIN_BUDGET the task hands over, so one busy tenant cannot hold a worker.
+    """
+    email_queue_kick_clear(schema_name)
+    handled = 0
+    deadline = time.monotonic() + DRAIN_BUDGET
+    while emails := email_claim():
+        if len(emails) == BATCH_SIZE:
+            email_queue_kick(schema_name)
+        email_deliver(emails)
+        handled += len(emails)
+        if time.monotonic() > deadline:
+            email_queue_kick(schema_name)
+            break
+    return handled
 
 
 class _Routes:

@@ -16,8 +16,8 @@ MAX_PER_SWEEP = 5000
 
 def email_sweep(*, schema_name: str) -> int:
     """Requeue expired leases and enqueue overdue or expired emails; returns how many."""
-    from mailer.api import email_enqueue
-    from mailer.services import BATCH_SIZE, email_requeue_stale
+    from mailer.queue import email_queue_kick
+    from mailer.services import email_requeue_stale
 
     email_requeue_stale()
     now = timezone.now()
@@ -31,7 +31,7 @@ def email_sweep(*, schema_name: str) -> int:
         .order_by("next_attempt_at")
         .values_list("pk", flat=True)[:MAX_PER_SWEEP]
     )
-    for first in due[::BATCH_SIZE]:
-        if not email_enqueue(schema_name, first):
-            break
+    if due:
+        # One drain is enough: it claims batch after batch and wakes more workers as needed.
+        email_queue_kick(schema_name)
     return len(due)

@@ -4,14 +4,14 @@ from celery import shared_task
 from django.db import connection
 from django_tenants.utils import get_tenant_model, schema_context
 
-from mailer.services import email_claim, email_deliver
+from mailer.services import email_drain
 from mailer.sweeper import email_sweep
 
 
 @shared_task(ignore_result=True)
-def email_deliver_task(email_id: int) -> int:
-    """Send this email and whatever else of this tenant is due, over one connection."""
-    return len(email_deliver(email_claim(first_id=email_id)))
+def email_drain_task() -> int:
+    """Send this tenant's due emails, batch after batch, over pooled connections."""
+    return email_drain(schema_name=connection.schema_name)
 
 
 @shared_task(ignore_result=True)

@@ -1,12 +1,15 @@
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.views.decorators.clickjacking import xframe_options_sameorigin
 
 from mailer.charts import daily_chart
-from mailer.kinds import EmailKind
+from mailer.kinds import KINDS, EmailKind
 from mailer.models import EmailStatus
+from mailer.previews import email_preview
 from mailer.selectors import email_activity, email_daily_counts
 from smtp_integration.views import integration_admin_required
+from tenants.selectors import tenant_current
 
 PER_PAGE = 50
 
@@ -38,3 +41,38 @@ def activity(request: HttpRequest) -> HttpResponse:
             "chart": daily_chart(counts),
         },
     )
+
+
+def _preview(request: HttpRequest, kind: str):
+    if kind not in KINDS:
+        raise Http404("No such kind of email.")
+    return email_preview(
+        kind,
+        tenant_name=tenant_current().display_name,
+        base_url=request.build_absolute_uri("/").rstrip("/"),
+    )
+
+
+@integration_admin_required
+def previews(request: HttpRequest, kind: str = "otp") -> HttpResponse:
+    rendered = _preview(request, kind)
+    return render(
+        request,
+        "integrations/email_smtp/previews.html",
+        {"tab": "previews", "kinds": EmailKind.choices, "kind": kind, "rendered": rendered},
+    )
+
+
+# Email HTML styles itself inline; it is shown in a sandboxed frame with a policy of its own
+# (no scripts, nothing fetched), so the pages around it keep their strict policy.
+PREVIEW_POLICY = (
+    "default-src 'none'; style-src 'unsafe-inline'; img-src data:; frame-ancestors 'self'"
+)
+
+
+@integration_admin_required
+@xframe_options_sameorigin
+def preview_html(request: HttpRequest, kind: str) -> HttpResponse:
+    response = HttpResponse(_preview(request, kind).html)
+    response.headers["Content-Security-Policy"] = PREVIEW_POLICY
+    return response

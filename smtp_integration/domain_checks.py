@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-import time
 from datetime import timedelta
 
-from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import HttpRequest
 
 from audit.models import AuditAction
 from audit.services import audit_record
+from cymmetri.throttle import attempt_count
 from smtp_integration.deliverability import (
     DeliverabilityReport,
     DnsResolver,
@@ -52,18 +51,9 @@ class TooManyChecks(Exception):
 
 def deliverability_check_allow() -> None:
     """Count one admin-requested check against the tenant's budget; TooManyChecks when spent."""
-    window = int(CHECK_WINDOW.total_seconds())
-    now = time.time()
-    # The count is created before the start, so it never outlives the window it counts.
-    cache.add(f"{BUDGET_KEY}:count", 0, window)
-    started = cache.get_or_set(f"{BUDGET_KEY}:start", now, window)
-    try:
-        count = cache.incr(f"{BUDGET_KEY}:count")
-    except ValueError:  # the window ended between add() and incr()
-        cache.set(f"{BUDGET_KEY}:count", 1, window)
-        count = 1
+    count, left = attempt_count(BUDGET_KEY, window=CHECK_WINDOW)
     if count > CHECKS_PER_WINDOW:
-        raise TooManyChecks(retry_after=timedelta(seconds=max(0.0, started + window - now)))
+        raise TooManyChecks(retry_after=left)
 
 
 def _state_locked() -> DeliverabilityState:

@@ -18,6 +18,15 @@ from smtp_integration.netpolicy import SmtpPolicy, parse_host, resolve_and_check
 
 # Changing any of these points the password at another account or server: ask for it again.
 CREDENTIAL_FIELDS = ("host", "port", "tls_mode", "username")
+# Every stored field the form edits (the password is handled on its own).
+CONFIG_FIELDS = (
+    *CREDENTIAL_FIELDS,
+    "from_address",
+    "from_name",
+    "reply_to",
+    "max_per_minute",
+    "fallback_to_platform",
+)
 _CONTROL = re.compile(r"[\x00-\x1f\x7f\u2028\u2029]")
 _MASK = re.compile(r"^[*•●·xX]{4,}$")
 HOST_RESOLVE_TIMEOUT = 5.0
@@ -78,6 +87,21 @@ class SmtpConfigForm(forms.Form):
         widget=forms.EmailInput(attrs={"placeholder": "support@yourcompany.com"}),
         help_text="Where replies go; leave empty to use the From address.",
     )
+    max_per_minute = forms.IntegerField(
+        label="Sending limit (emails per minute)",
+        required=False,
+        min_value=1,
+        max_value=100_000,
+        help_text="Your provider plan's limit, so emails wait instead of being refused. "
+        "Leave empty for no limit.",
+    )
+    fallback_to_platform = forms.BooleanField(
+        label="If my SMTP fails, send sign-in and recovery emails (sign-in codes, magic links, "
+        "password resets) through the platform default",
+        required=False,
+        help_text="They then come from the platform's generic address, so that nobody is "
+        "locked out while your SMTP is down. Other emails wait for your SMTP.",
+    )
 
     def __init__(
         self, *args, config: SmtpConfig | None = None, policy: SmtpPolicy | None = None, **kwargs
@@ -86,18 +110,7 @@ class SmtpConfigForm(forms.Form):
         self.policy = policy or SmtpPolicy.from_settings()
         self.addresses: list = []
         if config is not None and "initial" not in kwargs:
-            kwargs["initial"] = {
-                name: getattr(config, name)
-                for name in (
-                    "host",
-                    "port",
-                    "tls_mode",
-                    "username",
-                    "from_address",
-                    "from_name",
-                    "reply_to",
-                )
-            }
+            kwargs["initial"] = {name: getattr(config, name) for name in CONFIG_FIELDS}
         super().__init__(*args, **kwargs)
         if not self.policy.allow_plaintext:
             self.fields["tls_mode"].choices = [

@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from audit.models import AuditAction
 from audit.services import audit_record
-from smtp_integration.forms import CREDENTIAL_FIELDS
+from smtp_integration.forms import CONFIG_FIELDS, CREDENTIAL_FIELDS
 from smtp_integration.models import Health, SmtpConfig, SmtpConnectionTest, TestOutcome
 from smtp_integration.secrets import password_open, password_seal, settings_fingerprint
 from smtp_integration.signals import smtp_config_changed
@@ -19,7 +19,6 @@ from tenants.models import EmailTransport
 from tenants.selectors import tenant_current
 from tenants.services import tenant_email_status_set
 
-EDITABLE_FIELDS = ("host", "port", "tls_mode", "username", "from_address", "from_name", "reply_to")
 AUDIT_TARGET = "email_smtp"
 
 
@@ -52,7 +51,7 @@ def smtp_config_save(*, actor, data: dict, request: HttpRequest | None = None) -
         config = SmtpConfig.objects.select_for_update().first()
         created = config is None
         config = config or SmtpConfig()
-        before = {name: getattr(config, name) for name in EDITABLE_FIELDS}
+        before = {name: getattr(config, name) for name in CONFIG_FIELDS}
         credentials_changed = created or any(
             data[name] != before[name] for name in CREDENTIAL_FIELDS
         )
@@ -68,9 +67,10 @@ def smtp_config_save(*, actor, data: dict, request: HttpRequest | None = None) -
         else:
             password = password_open(config)
 
-        for name in EDITABLE_FIELDS:
-            setattr(config, name, data[name])
-        changed = [name for name in EDITABLE_FIELDS if getattr(config, name) != before[name]]
+        for name in CONFIG_FIELDS:
+            # Callers other than the form may leave out the optional fields.
+            setattr(config, name, data.get(name, before[name]))
+        changed = [name for name in CONFIG_FIELDS if getattr(config, name) != before[name]]
         if data.get("password"):
             changed.append("password")
         if created:

@@ -220,8 +220,10 @@ def committed(django_db_setup, django_db_blocker):
             email_deliverability="unknown",
         )
         for info in TENANTS.values():
-            with schema_context(info.schema), connection.cursor() as cursor:
-                cursor.execute("TRUNCATE " + ", ".join(f'"{table}"' for table in tables))
+            with schema_context(info.schema):
+                with connection.cursor() as cursor:
+                    cursor.execute("TRUNCATE " + ", ".join(f'"{table}"' for table in tables))
+                _users_reset(info)
 
 
 @pytest.fixture(scope="session")
@@ -302,6 +304,19 @@ def start_beat(worker_env):
     yield start
     for beat in started:
         beat.stop()
+
+
+def _users_reset(info: TenantInfo) -> None:
+    """Back to the seeded admin alone, with the email and password tests sign in with."""
+    from django.contrib.auth import get_user_model
+
+    User = get_user_model()
+    admin = User.objects.order_by("pk").first()
+    User.objects.exclude(pk=admin.pk).delete()
+    if admin.email != info.admin_email or not admin.check_password(TEST_PASSWORD):
+        admin.email = info.admin_email
+        admin.set_password(TEST_PASSWORD)
+        admin.save(update_fields=["email", "password"])
 
 
 @pytest.fixture(scope="session")

@@ -80,8 +80,11 @@ class CeleryWorker:
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
                 raise RuntimeError(f"The Celery worker exited with {self.process.returncode}.")
-            if app.control.ping(destination=[self.name], timeout=0.5):
-                return
+            try:
+                if app.control.ping(destination=[self.name], timeout=0.5):
+                    return
+            except Exception:  # a pooled broker connection went stale (Redis restarted)
+                time.sleep(0.1)
         raise TimeoutError("The Celery worker did not answer a ping within 30 s.")
 
     def kill(self) -> None:

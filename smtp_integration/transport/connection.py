@@ -97,7 +97,7 @@ class SmtpConnection:
         return self
 
     def send(
-        self, msg: email.message.EmailMessage, *, from_addr: str, to_addrs: list[str]
+        self, msg: email.message.Message, *, from_addr: str, to_addrs: list[str]
     ) -> SendResult:
         """Send one message step by step; raises SmtpError on any reply that is not 2xx."""
         if self._client is None:
@@ -105,7 +105,10 @@ class SmtpConnection:
         # A pooled connection sends thousands of emails: keep the open() steps and this send's.
         del self.steps[self._open_steps :]
         international = not all(address.isascii() for address in [from_addr, *to_addrs])
-        payload = msg.as_bytes(policy=msg.policy.clone(linesep="\r\n", utf8=international))
+        policy = msg.policy.clone(linesep="\r\n")
+        if international and hasattr(policy, "utf8"):  # compat32 messages have no utf8 mode
+            policy = policy.clone(utf8=True)
+        payload = msg.as_bytes(policy=policy)
         try:
             with self._deadline.watch():
                 mail = functools.partial(self._mail, from_addr, payload, international)

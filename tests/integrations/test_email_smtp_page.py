@@ -381,3 +381,20 @@ def test_operators_see_each_tenants_smtp_in_admin(admin_client_a, smtp_server):
     tenants = [t.schema_name for t in listing.context["cl"].result_list]
     assert tenants == ["production-cymmetri"]
     assert "Custom SMTP" in listing.content.decode()
+
+
+def test_sending_options_are_saved_and_audited(admin_client_a, smtp_server):
+    save(admin_client_a, form_data(smtp_server))
+    save(
+        admin_client_a,
+        form_data(smtp_server, password="", max_per_minute="120", fallback_to_platform="on"),
+    )
+    config = SmtpConfig.objects.get()
+    assert (config.max_per_minute, config.fallback_to_platform) == (120, True)
+    updated = AuditEvent.objects.get(action="admin.integration_email_smtp_updated")
+    assert updated.metadata["changed_fields"] == ["max_per_minute", "fallback_to_platform"]
+    form = admin_client_a.get(PAGE).context["form"]
+    assert form["max_per_minute"].value() == 120
+    assert form["fallback_to_platform"].value() is True
+    refused = admin_client_a.post(PAGE, form_data(smtp_server, password="", max_per_minute="0"))
+    assert refused.status_code == 400

@@ -1,0 +1,80 @@
+"""Administrators: the tenant's admins, and inviting more."""
+
+from functools import wraps
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required, permission_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import connection
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_http_methods, require_POST
+
+from accounts.forms import AdminInviteForm
+from accounts.selectors import tenant_admin_list, tenant_admins
+from accounts.services import tenant_admin_invitation_resend, tenant_admin_invite
+from accounts.tokens import invitation_token_generator
+
+VIEW_PERMISSION = "accounts.view_user"
+INVITE_PERMISSION = "accounts.add_user"
+
+
+def admin_permission_required(permission: str):
+    """Signed in (else to the login page) and holding ``permission`` (else 403)."""
+
+    def decorator(view):
+        @wraps(view)
+        @login_required
+        @permission_required(permission, raise_exception=True)
+        def wrapper(request, *args, **kwargs):
+            return view(request, *args, **kwargs)
+
+        return wrapper
+
+    return decorator
+
+
+def _page(request: HttpRequest, form: AdminInviteForm, *, status: int = 200) -> HttpResponse:
+    context = {
+        "rows": tenant_admin_list(tenant=connection.tenant),
+        "form": form,
+        "can_invite": request.user.has_perm(INVITE_PERMISSION),
+    }
+    return render(request, "accounts/admins.html", context, status=status)
+
+
+@admin_permission_required(VIEW_PERMISSION)
+@require_http_methods(["GET", "POST"])
+def admins(request: HttpRequest) -> HttpResponse:
+    if request.method != "POST":
+        return _page(request, AdminInviteForm())
+    if not request.user.has_perm(INVITE_PERMISSION):
+        raise PermissionDenied
+    form = AdminInviteForm(request.POST)
+    if form.is_valid():
+        try:
+            user = tenant_admin_invite(inviter=request.user, request=request, **form.cleaned_data)
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            days = invitation_token_generator.timeout.days
+            messages.success(
+                request, f"Invitation sent to {user.email}. The link in it works for {days} days."
+            )
+            return redirect("accounts:admins")
+    return _page(request, form, status=400)
+
+
+@admin_permission_required(INVITE_PERMISSION)
+@require_POST
+def admin_invitation_resend(request: HttpRequest, user_id: int) -> HttpResponse:
+    user = get_object_or_404(tenant_admins(), pk=user_id)
+    try:
+        tenant_admin_invitation_resend(inviter=request.user, user=user, request=request)
+    except ValidationError as exc:
+        messages.error(request, exc.messages[0])
+    else:
+        messages.success(
+            request, f"A new invitation is on its way to {user.email}; earlier links stop working."
+        )
+    return redirect("accounts:admins")

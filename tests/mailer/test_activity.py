@@ -1,0 +1,80 @@
+"""The Activity tab: recent emails, the failed filter and seven days of sent against failed."""
+
+import uuid
+from datetime import timedelta
+
+from django.contrib.auth import get_user_model
+from django.utils import timezone
+
+from mailer.models import OutboundEmail
+
+URL = "/integrations/email-smtp/activity/"
+
+
+def email(status, *, kind="otp", to="user@example.com", days_ago=0, **fields):
+    now = timezone.now() - timedelta(days=days_ago)
+    row = OutboundEmail.objects.create(
+        kind=kind,
+        to_address=to,
+        subject="s",
+        body_text="t",
+        message_id=f"<{uuid.uuid4().hex}@acme.test>",
+        status=status,
+        next_attempt_at=now,
+        expires_at=now + timedelta(minutes=10),
+        finished_at=now if status in ("sent", "failed") else None,
+        **fields,
+    )
+    OutboundEmail.objects.filter(pk=row.pk).update(created_at=now)
+    return row
+
+
+def test_recent_emails_with_status_code_and_reason(admin_client_a):
+    email("sent", to="ok@example.com", transport="custom", reply_code=250)
+    email(
+        "failed",
+        to="bounce@example.com",
+        reply_code=550,
+        failure_reason="recipient_rejected",
+        reply_text="5.1.1 No such user",
+        transport="custom",
+    )
+    email("queued", to="later@example.com", waiting_for="rate_limited")
+    html = admin_client_a.get(URL).content.decode()
+    for address in ("ok@example.com", "bounce@example.com", "later@example.com"):
+        assert address in html
+    assert "recipient_rejected" in html and "No such user" in html
+    assert "waiting: rate_limited" in html
+
+    failed = admin_client_a.get(URL + "?status=failed")
+    rows = list(failed.context["page"].object_list)
+    assert [row.to_address for row in rows] == ["bounce@example.com"]
+
+
+def test_the_chart_counts_the_last_seven_days(admin_client_a):
+    for _ in range(3):
+        email("sent", days_ago=1)
+    email("failed", days_ago=1, reply_code=550)
+    email("sent", days_ago=0)
+    email("sent", days_ago=9)  # outside the window
+    response = admin_client_a.get(URL)
+    counts = response.context["counts"]
+    assert len(counts) == 7
+    assert (counts[-2].sent, counts[-2].failed) == (3, 1)
+    assert (counts[-1].sent, counts[-1].failed) == (1, 0)
+    assert response.context["totals"] == {"sent": 4, "failed": 1}
+    html = response.content.decode()
+    assert "3 sent, 1 failed" in html
+    assert html.count('class="chart__bar chart__bar--sent"') == 7
+
+
+def test_only_integration_admins_see_activity(client_a, in_tenant_a):
+    member = get_user_model().objects.create_user("member@production.localhost", "pw-12345678")
+    client_a.force_login(member)
+    assert client_a.get(URL).status_code == 403
+
+
+def test_no_email_bodies_on_the_page(admin_client_a):
+    row = email("queued")
+    OutboundEmail.objects.filter(pk=row.pk).update(body_text="Your code is 493027")
+    assert "493027" not in admin_client_a.get(URL).content.decode()
