@@ -67,6 +67,7 @@ def _apply(outcome: Outcome, now) -> None:
         return
     email.status = EmailStatus.SENT if outcome.status == "sent" else EmailStatus.FAILED
     email.finished_at = now
+    email.waiting_for = ""
     email.failure_reason = outcome.reason
     if outcome.status == "sent":
         email.attempts += 1

@@ -134,7 +134,7 @@ def test_a_550_fails_once_and_is_audited(mailer_tenant, configure_smtp, tenant_s
 
 
 def test_a_535_pauses_the_queue_and_tells_the_admins(
-    mailer_tenant, configure_smtp, tenant_smtp, platform_smtp
+    mailer_tenant, configure_smtp, tenant_smtp, platform_smtp, tenant_admin
 ):
     server = tenant_smtp[0]
     configure_smtp(server, password="not-the-password")
@@ -159,6 +159,15 @@ def test_a_535_pauses_the_queue_and_tells_the_admins(
     wait_for(lambda: OutboundEmail.objects.get(pk=later.pk).waiting_for == "smtp_paused")
     assert len(server.auth_attempts) == attempts
     assert len(platform_smtp.messages) == 1
+
+    # The admin sees it on the Email SMTP page, with the reason.
+    from django.test import Client
+
+    browser = Client(HTTP_HOST="production.localhost")
+    browser.force_login(tenant_admin)
+    page = browser.get("/integrations/email-smtp/").content.decode()
+    assert "Custom SMTP active, paused: authentication failed" in page
+    assert "Authentication failed" in page
 
 
 def test_a_save_resumes_a_paused_queue(mailer_tenant, configure_smtp, tenant_smtp, tenant_admin):
