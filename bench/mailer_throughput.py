@@ -9,7 +9,7 @@ In one run, against the same local SMTP server (STARTTLS + AUTH, in a process of
 Targets (DESIGN.md): mailer ≥ 0.5 × raw and ≥ 3 × naive; send_email() p99 ≤ 5 ms;
 send → 250 p50 ≤ 50 ms at light load. It uses a database, a Redis and workers of its own.
 
-    python bench/mailer_throughput.py [--emails 2000] [--producers 4] [--workers 2] [--threads 8]
+    python bench/mailer_throughput.py [--emails 2000] [--producers 4] [--workers 2] [--threads 4]
 """
 
 from __future__ import annotations
@@ -18,7 +18,6 @@ import argparse
 import os
 import smtplib
 import ssl
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -31,36 +30,43 @@ sys.path.insert(0, str(ROOT))
 
 from tests.redis_server import RedisServer  # noqa: E402
 from tests.smtp_servers import SMTP_PASSWORD, SMTP_USERNAME, free_port, make_certificates  # noqa: E402
+from tests.support import guarded  # noqa: E402
 
 BENCH_DB = "cymmetri_bench"
 
 
 class Sink:
-    """The SMTP server process; records when each Message-ID was accepted."""
+    """The SMTP server: ``processes`` processes on one port (a provider has more than one
+    core); records when each Message-ID was accepted."""
 
-    def __init__(self, certs) -> None:
+    def __init__(self, certs, processes: int = 1) -> None:
         self.port = free_port()
         self.accepted: dict[str, float] = {}
-        self.process = subprocess.Popen(
-            [
-                sys.executable,
-                str(ROOT / "bench" / "smtp_sink.py"),
-                "--port",
-                str(self.port),
-                "--cert",
-                str(certs.ca_signed.cert_file),
-                "--key",
-                str(certs.ca_signed.key_file),
-            ],
-            stdout=subprocess.PIPE,
-            stderr=subprocess.DEVNULL,
-            text=True,
-        )
-        assert self.process.stdout.readline().strip() == "ready"
-        threading.Thread(target=self._read, daemon=True).start()
+        self.processes = []
+        for _ in range(processes):
+            process = subprocess.Popen(
+                guarded(
+                    [
+                        sys.executable,
+                        str(ROOT / "bench" / "smtp_sink.py"),
+                        "--port",
+                        str(self.port),
+                        "--cert",
+                        str(certs.ca_signed.cert_file),
+                        "--key",
+                        str(certs.ca_signed.key_file),
+                    ]
+                ),
+                stdout=subprocess.PIPE,
+                stderr=subprocess.DEVNULL,
+                text=True,
+            )
+            assert process.stdout.readline().strip() == "ready"
+            threading.Thread(target=self._read, args=(process,), daemon=True).start()
+            self.processes.append(process)
 
-    def _read(self) -> None:
-        for line in self.process.stdout:
+    def _read(self, process: subprocess.Popen) -> None:
+        for line in process.stdout:
             stamp, _, message_id = line.strip().partition(" ")
             self.accepted[message_id] = float(stamp)
 
@@ -73,8 +79,33 @@ class Sink:
             time.sleep(0.01)
 
     def stop(self) -> None:
-        self.process.terminate()
-        self.process.wait()
+        for process in self.processes:
+            process.terminate()
+        for process in self.processes:
+            process.wait()
+
+
+def _process_cpu(pid: int) -> float:
+    """CPU seconds (user + system) a process has used, from /proc."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _machine_busy() -> float:
+    """CPU seconds the whole machine has been busy (all cores), from /proc/stat."""
+    fields = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    idle = fields[3] + fields[4]  # idle + iowait
+    return (sum(fields[:8]) - idle) / os.sysconf("SC_CLK_TCK")
+
+
+def cpu_snapshot(groups: dict[str, list[int]]) -> dict[str, float]:
+    snapshot = {name: sum(_process_cpu(pid) for pid in pids) for name, pids in groups.items()}
+    snapshot["send_email() callers"] = sum(os.times()[:2])
+    snapshot["machine"] = _machine_busy()
+    return snapshot
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -215,27 +246,29 @@ def start_workers(env: dict, count: int, threads: int) -> list[subprocess.Popen]
     for n in range(count):
         workers.append(
             subprocess.Popen(
-                [
-                    sys.executable,
-                    "-m",
-                    "celery",
-                    "-A",
-                    "cymmetri",
-                    "worker",
-                    "-P",
-                    "threads",
-                    "-c",
-                    str(threads),
-                    "-Q",
-                    "bench",
-                    "-n",
-                    f"bench{n}@%h",
-                    "--without-gossip",
-                    "--without-mingle",
-                    "--without-heartbeat",
-                    "-l",
-                    "WARNING",
-                ],
+                guarded(
+                    [
+                        sys.executable,
+                        "-m",
+                        "celery",
+                        "-A",
+                        "cymmetri",
+                        "worker",
+                        "-P",
+                        "threads",
+                        "-c",
+                        str(threads),
+                        "-Q",
+                        "bench",
+                        "-n",
+                        f"bench{n}@%h",
+                        "--without-gossip",
+                        "--without-mingle",
+                        "--without-heartbeat",
+                        "-l",
+                        "WARNING",
+                    ]
+                ),
                 cwd=ROOT,
                 env={**os.environ, **env},
             )
@@ -255,7 +288,7 @@ def run_mailer(tenant, sink: Sink, count: int, *, producers: int = 1, spacing: f
 
     from mailer import send_email
 
-    calls: list[float] = []
+    calls: list[tuple[float, float]] = []  # (the call itself, the caller's commit)
     starts: dict[str, float] = {}
     lock = threading.Lock()
 
@@ -263,14 +296,17 @@ def run_mailer(tenant, sink: Sink, count: int, *, producers: int = 1, spacing: f
         try:
             with tenant_context(tenant):
                 for n in numbers:
-                    wall, began = time.time(), time.perf_counter()
+                    wall = time.time()
                     with transaction.atomic():
+                        began = time.perf_counter()
                         email = send_email(
                             "otp", to=f"user{n}@example.com", context={"code": "493027"}
                         )
-                    took = time.perf_counter() - began
+                        called = time.perf_counter()
+                    # The commit writes the row and, on commit, wakes a worker (mailer.queue).
+                    committed = time.perf_counter()
                     with lock:
-                        calls.append(took)
+                        calls.append((called - began, committed - called))
                         starts[email.message_id] = wall
                     if spacing:
                         time.sleep(spacing)
@@ -296,7 +332,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--emails", type=int, default=2000)
     parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--threads", type=int, default=8)
+    parser.add_argument("--threads", type=int, default=4)
     parser.add_argument(
         "--producers",
         type=int,
@@ -304,11 +340,17 @@ def main() -> None:
         help="threads calling send_email() at once, like web processes",
     )
     parser.add_argument("--light", type=int, default=100, help="emails at light load")
+    parser.add_argument(
+        "--server-processes",
+        type=int,
+        default=1,
+        help="processes of the SMTP server, sharing one port",
+    )
     args = parser.parse_args()
 
     certs = make_certificates(Path(tempfile.mkdtemp(prefix="bench-certs-")))
     redis = RedisServer().start()
-    sink = Sink(certs)
+    sink = Sink(certs, args.server_processes)
     workers: list[subprocess.Popen] = []
     try:
         env = prepare_environment(args, redis, sink, certs)
@@ -318,9 +360,24 @@ def main() -> None:
         naive = run_naive(sink, certs, args.emails)
         workers = start_workers(env, args.workers, args.threads)
         run_mailer(tenant, sink, 50)  # warm up: connections, caches
+        groups = {
+            "workers": [worker.pid for worker in workers],
+            "SMTP server": [process.pid for process in sink.processes],
+            "Redis": [redis.process.pid],
+        }
+        before = cpu_snapshot(groups)
         calls, to_250, rate = run_mailer(tenant, sink, args.emails, producers=args.producers)
+        after = cpu_snapshot(groups)
+        cpu = {name: (after[name] - before[name]) / args.emails for name in after}
+        # PostgreSQL's backends come and go with connections: count it with the kernel as
+        # the rest of the machine's busy time.
+        cpu["PostgreSQL, kernel, rest"] = cpu.pop("machine") - sum(cpu.values())
         light_calls, light_250, _ = run_mailer(tenant, sink, args.light, spacing=0.02)
         report(args, raw, naive, rate, calls, to_250, light_calls, light_250)
+        print("  CPU per email during the mailer run:")
+        for name, seconds in sorted(cpu.items(), key=lambda item: -item[1]):
+            print(f"    {name:24} {seconds * 1000:6.2f} ms")
+        print(f"    {'all':24} {sum(cpu.values()) * 1000:6.2f} ms\n")
     finally:
         for worker in workers:
             worker.terminate()
@@ -332,49 +389,55 @@ def main() -> None:
 
 def report(args, raw, naive, rate, calls, to_250, light_calls, light_250) -> None:
     ms = 1000
-    rows = [
-        ("raw smtplib, one reused connection", f"{raw:8.0f} emails/s", ""),
-        ("new connection per email", f"{naive:8.0f} emails/s", ""),
-        (
-            "mailer: send_email → worker → 250",
-            f"{rate:8.0f} emails/s",
-            f"{rate / raw:.2f}× raw (target ≥ 0.5), {rate / naive:.1f}× naive (target ≥ 3)",
-        ),
-        (
-            "send_email() call under load",
-            f"p50 {percentile(calls, 50) * ms:5.2f} ms",
-            f"p99 {percentile(calls, 99) * ms:.2f} ms",
-        ),
-        (
-            "send_email() call at light load",
-            f"p50 {percentile(light_calls, 50) * ms:5.2f} ms",
-            f"p99 {percentile(light_calls, 99) * ms:.2f} ms (target ≤ 5)",
-        ),
-        (
-            "send → 250 under load",
-            f"p50 {percentile(to_250, 50) * ms:5.0f} ms",
-            f"p99 {percentile(to_250, 99) * ms:.0f} ms",
-        ),
-        (
-            "send → 250 at light load",
-            f"p50 {percentile(light_250, 50) * ms:5.1f} ms",
-            f"p99 {percentile(light_250, 99) * ms:.1f} ms (target p50 ≤ 50)",
-        ),
-    ]
+
+    def spread(values: list[float]) -> str:
+        return (
+            f"p50 {percentile(values, 50) * ms:6.2f} ms   p99 {percentile(values, 99) * ms:6.2f} ms"
+        )
+
+    call, commit = [c for c, _ in calls], [c for _, c in calls]
+    light_call, light_commit = [c for c, _ in light_calls], [c for _, c in light_calls]
     print(
         f"\nMailer throughput: {args.emails} emails from {args.producers} producer threads, "
         f"{args.workers} worker processes × {args.threads} threads, STARTTLS + AUTH, "
         f"on {os.cpu_count()} cores\n"
     )
-    for name, value, note in rows:
-        print(f"  {name:38} {value:20} {note}")
-    met = (
-        rate >= 0.5 * raw
-        and rate >= 3 * naive
-        and percentile(light_calls, 99) <= 0.005
-        and statistics.median(light_250) <= 0.05
-    )
-    print(f"\n  targets {'met' if met else 'NOT met'}\n")
+    rows = [
+        ("raw smtplib, one reused connection", f"{raw:6.0f} emails/s"),
+        ("new connection per email", f"{naive:6.0f} emails/s"),
+        ("mailer: send_email → worker → 250", f"{rate:6.0f} emails/s"),
+        ("send_email() call, under load", spread(call)),
+        ("  its commit (row + wake-up), under load", spread(commit)),
+        ("send_email() call, light load", spread(light_call)),
+        ("  its commit (row + wake-up), light load", spread(light_commit)),
+        ("send → 250, under load", spread(to_250)),
+        ("send → 250, light load", spread(light_250)),
+    ]
+    for name, value in rows:
+        print(f"  {name:42} {value}")
+    targets = [
+        ("throughput ≥ 0.5 × raw", f"{rate / raw:.2f} ×", rate >= 0.5 * raw),
+        ("throughput ≥ 3 × naive", f"{rate / naive:.2f} ×", rate >= 3 * naive),
+        (
+            "send_email() call p99 ≤ 5 ms (light load)",
+            f"{percentile(light_call, 99) * ms:.2f} ms",
+            percentile(light_call, 99) <= 0.005,
+        ),
+        (
+            "send_email() call p99 ≤ 5 ms (under load)",
+            f"{percentile(call, 99) * ms:.2f} ms",
+            percentile(call, 99) <= 0.005,
+        ),
+        (
+            "send → 250 p50 ≤ 50 ms (light load)",
+            f"{percentile(light_250, 50) * ms:.1f} ms",
+            percentile(light_250, 50) <= 0.05,
+        ),
+    ]
+    print("\n  Targets (DESIGN.md):")
+    for name, value, met in targets:
+        print(f"    {name:44} {value:>10}   {'met' if met else 'NOT met'}")
+    print()
 
 
 if __name__ == "__main__":

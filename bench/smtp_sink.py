@@ -23,6 +23,19 @@ from aiosmtpd.smtp import AuthResult
 from tests.smtp_servers import SMTP_PASSWORD, SMTP_USERNAME, CertPair, server_tls_context
 
 
+class SharedPortController(Controller):
+    """Several sink processes may listen on one port; the kernel spreads connections."""
+
+    def _create_server(self):
+        return self.loop.create_server(
+            self._factory_invoker,
+            host=self.hostname,
+            port=self.port,
+            ssl=self.ssl_context,
+            reuse_port=True,
+        )
+
+
 class Handler:
     async def handle_DATA(self, server, session, envelope):
         message_id = b"-"
@@ -48,7 +61,7 @@ def main() -> None:
     parser.add_argument("--cert", type=Path, required=True)
     parser.add_argument("--key", type=Path, required=True)
     args = parser.parse_args()
-    controller = Controller(
+    controller = SharedPortController(
         Handler(),
         hostname="127.0.0.1",
         port=args.port,

@@ -9,6 +9,7 @@ import tempfile
 import time
 
 from tests.smtp_servers import free_port
+from tests.support import guarded
 
 
 class RedisServer:
@@ -27,19 +28,21 @@ class RedisServer:
 
     def start(self) -> RedisServer:
         self.process = subprocess.Popen(
-            [
-                "redis-server",
-                "--port",
-                str(self.port),
-                "--bind",
-                "127.0.0.1",
-                "--save",
-                "",
-                "--appendonly",
-                "no",
-                "--dir",
-                self.directory,
-            ],
+            guarded(
+                [
+                    "redis-server",
+                    "--port",
+                    str(self.port),
+                    "--bind",
+                    "127.0.0.1",
+                    "--save",
+                    "",
+                    "--appendonly",
+                    "no",
+                    "--dir",
+                    self.directory,
+                ]
+            ),
             stdout=subprocess.DEVNULL,
         )
         deadline = time.monotonic() + 10

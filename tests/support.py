@@ -34,3 +34,10 @@ def smtp_form_data(server, **overrides) -> dict:
     }
     data.update(overrides)
     return data
+
+
+def guarded(command: list[str]) -> list[str]:
+    """``command`` run through tests.orphan_guard: it stops when this process dies."""
+    import sys
+
+    return [sys.executable, "-m", "tests.orphan_guard", *command]

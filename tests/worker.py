@@ -12,7 +12,7 @@ import uuid
 
 from django.conf import settings
 
-from tests.support import ROOT
+from tests.support import ROOT, guarded
 
 
 def test_database_url() -> str:
@@ -48,27 +48,29 @@ class CeleryWorker:
             "CELERY_QUEUE": self.queue,
         }
         self.process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "celery",
-                "-A",
-                "cymmetri",
-                "worker",
-                "-P",
-                "threads",
-                "-c",
-                str(self.concurrency),
-                "-Q",
-                self.queue,
-                "-n",
-                self.name,
-                "--without-gossip",
-                "--without-mingle",
-                "--without-heartbeat",
-                "-l",
-                "WARNING",
-            ],
+            guarded(
+                [
+                    sys.executable,
+                    "-m",
+                    "celery",
+                    "-A",
+                    "cymmetri",
+                    "worker",
+                    "-P",
+                    "threads",
+                    "-c",
+                    str(self.concurrency),
+                    "-Q",
+                    self.queue,
+                    "-n",
+                    self.name,
+                    "--without-gossip",
+                    "--without-mingle",
+                    "--without-heartbeat",
+                    "-l",
+                    "WARNING",
+                ]
+            ),
             cwd=ROOT,
             env=env,
         )
@@ -121,18 +123,20 @@ class CeleryBeat:
             "CELERY_QUEUE": self.queue,
         }
         self.process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "celery",
-                "-A",
-                "cymmetri",
-                "beat",
-                "-s",
-                os.path.join(self.directory, "schedule"),
-                "-l",
-                "WARNING",
-            ],
+            guarded(
+                [
+                    sys.executable,
+                    "-m",
+                    "celery",
+                    "-A",
+                    "cymmetri",
+                    "beat",
+                    "-s",
+                    os.path.join(self.directory, "schedule"),
+                    "-l",
+                    "WARNING",
+                ]
+            ),
             cwd=ROOT,
             env=env,
         )
