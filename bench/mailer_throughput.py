@@ -239,45 +239,14 @@ def run_naive(sink: Sink, certs, count: int) -> float:
     return count / (time.time() - started)
 
 
-def start_workers(env: dict, count: int, threads: int) -> list[subprocess.Popen]:
+def start_workers(env: dict, count: int, threads: int) -> list:
     from cymmetri.celery import app
+    from tests.worker import CeleryWorker
 
-    workers = []
-    for n in range(count):
-        workers.append(
-            subprocess.Popen(
-                guarded(
-                    [
-                        sys.executable,
-                        "-m",
-                        "celery",
-                        "-A",
-                        "cymmetri",
-                        "worker",
-                        "-P",
-                        "threads",
-                        "-c",
-                        str(threads),
-                        "-Q",
-                        "bench",
-                        "-n",
-                        f"bench{n}@%h",
-                        "--without-gossip",
-                        "--without-mingle",
-                        "--without-heartbeat",
-                        "-l",
-                        "WARNING",
-                    ]
-                ),
-                cwd=ROOT,
-                env={**os.environ, **env},
-            )
-        )
-    deadline = time.monotonic() + 60
-    while len(app.control.ping(timeout=0.5) or []) < count:
-        if time.monotonic() > deadline:
-            raise TimeoutError("workers did not start")
-    return workers
+    return [
+        CeleryWorker(queue="bench", name=f"bench{n}", concurrency=threads, env=env).start(app)
+        for n in range(count)
+    ]
 
 
 def run_mailer(tenant, sink: Sink, count: int, *, producers: int = 1, spacing: float = 0.0):
@@ -351,7 +320,7 @@ def main() -> None:
     certs = make_certificates(Path(tempfile.mkdtemp(prefix="bench-certs-")))
     redis = RedisServer().start()
     sink = Sink(certs, args.server_processes)
-    workers: list[subprocess.Popen] = []
+    workers: list = []
     try:
         env = prepare_environment(args, redis, sink, certs)
         recreate_database()
@@ -361,7 +330,7 @@ def main() -> None:
         workers = start_workers(env, args.workers, args.threads)
         run_mailer(tenant, sink, 50)  # warm up: connections, caches
         groups = {
-            "workers": [worker.pid for worker in workers],
+            "workers": [worker.process.pid for worker in workers],
             "SMTP server": [process.pid for process in sink.processes],
             "Redis": [redis.process.pid],
         }
@@ -380,9 +349,7 @@ def main() -> None:
         print(f"    {'all':24} {sum(cpu.values()) * 1000:6.2f} ms\n")
     finally:
         for worker in workers:
-            worker.terminate()
-        for worker in workers:
-            worker.wait()
+            worker.stop()
         sink.stop()
         redis.cleanup()
 

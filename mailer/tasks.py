@@ -2,10 +2,10 @@
 
 from celery import shared_task
 from django.db import connection
-from django_tenants.utils import get_tenant_model, schema_context
 
 from mailer.services import email_drain
 from mailer.sweeper import email_sweep
+from tenants.fanout import tenant_task_fan_out
 
 
 @shared_task(ignore_result=True)
@@ -22,13 +22,5 @@ def email_sweep_task() -> None:
 
 @shared_task(ignore_result=True)
 def email_sweep_dispatch_task() -> int:
-    """Beat: one sweep task per tenant, each sent inside its tenant."""
-    schemas = list(
-        get_tenant_model()
-        .objects.exclude(schema_name="public")
-        .values_list("schema_name", flat=True)
-    )
-    for schema in schemas:
-        with schema_context(schema):
-            email_sweep_task.delay()
-    return len(schemas)
+    """Beat: one sweep task per tenant."""
+    return tenant_task_fan_out(email_sweep_task)

@@ -1,9 +1,9 @@
 """Celery tasks for the Email SMTP integration. The schema rides in the task headers."""
 
 from celery import shared_task
-from django_tenants.utils import get_tenant_model, schema_context
 
 from smtp_integration.domain_checks import domain_dns_check
+from tenants.fanout import tenant_task_fan_out
 
 
 @shared_task(ignore_result=True)
@@ -14,14 +14,5 @@ def domain_dns_check_task() -> None:
 
 @shared_task(ignore_result=True)
 def domain_dns_check_dispatch_task() -> int:
-    """Beat, daily: one check task per tenant, each sent inside its tenant."""
-    schemas = list(
-        get_tenant_model()
-        .objects.exclude(schema_name="public")
-        .values_list("schema_name", flat=True)
-    )
-    for schema in schemas:
-        # tenant-schemas-celery takes the schema for the headers from the connection.
-        with schema_context(schema):
-            domain_dns_check_task.delay()
-    return len(schemas)
+    """Beat, daily: one check task per tenant."""
+    return tenant_task_fan_out(domain_dns_check_task)
