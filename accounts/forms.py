@@ -1,7 +1,11 @@
 import re
+from datetime import timedelta
 
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm
+from django.core.exceptions import ValidationError
+
+from cymmetri.throttle import attempt_count, attempts_so_far, key_part, wait_text
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f\u2028\u2029]")
 
@@ -16,6 +20,36 @@ class SignInForm(AuthenticationForm):
         **AuthenticationForm.error_messages,
         "invalid_login": "That email and password do not match an account of this tenant.",
     }
+    # Failed sign-ins allowed per address and per network in a window, before a pause.
+    FAILURES_PER_ADDRESS = 10
+    FAILURES_PER_IP = 50
+    WINDOW = timedelta(minutes=15)
+
+    def _failure_keys(self) -> list[tuple[str, int]]:
+        email = str(self.data.get("username", ""))
+        keys = [(f"accounts:signin:email:{key_part(email)}", self.FAILURES_PER_ADDRESS)]
+        ip = self.request.META.get("REMOTE_ADDR") if self.request else None
+        if ip:
+            keys.append((f"accounts:signin:ip:{key_part(ip)}", self.FAILURES_PER_IP))
+        return keys
+
+    def clean(self):
+        keys = self._failure_keys()
+        for key, limit in keys:
+            count, left = attempts_so_far(key, window=self.WINDOW)
+            if count >= limit:
+                # Checked before the password, so guessing gains nothing while paused.
+                raise ValidationError(
+                    "Too many failed sign-ins for this address or from your network. "
+                    f"Try again in {wait_text(left)}, or reset your password.",
+                    code="throttled",
+                )
+        try:
+            return super().clean()
+        except ValidationError:
+            for key, _ in keys:
+                attempt_count(key, window=self.WINDOW)
+            raise
 
 
 class PasswordResetRequestForm(forms.Form):

@@ -44,3 +44,12 @@ def attempt_count(key: str, *, window: timedelta) -> tuple[int, timedelta]:
         cache.set(f"{key}:count", 1, seconds)
         count = 1
     return count, timedelta(seconds=max(0.0, started + seconds - now))
+
+
+def attempts_so_far(key: str, *, window: timedelta) -> tuple[int, timedelta]:
+    """The attempts counted under ``key`` in its current window, without counting one more."""
+    count = cache.get(f"{key}:count") or 0
+    started = cache.get(f"{key}:start")
+    if not count or started is None:
+        return 0, timedelta(0)
+    return count, timedelta(seconds=max(0.0, started + window.total_seconds() - time.time()))

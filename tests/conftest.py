@@ -64,6 +64,28 @@ TEST_ENV = {
 }
 
 
+@pytest.fixture(autouse=True)
+def _public_schema_between_tests():
+    """A request leaves the connection in its tenant's schema; the next test starts in public."""
+    yield
+    connection.set_schema_to_public()
+
+
+@pytest.fixture(autouse=True)
+def _throttles_cleared(_test_settings):
+    """Attempt counters (sign-in, password reset, re-checks) live in the session's Redis:
+    every test starts with none."""
+    import redis
+
+    client = redis.Redis.from_url(settings.REDIS_URL)
+    keys = [
+        *client.scan_iter("*:accounts:*"),
+        *client.scan_iter("*deliverability*"),
+    ]
+    if keys:
+        client.delete(*keys)
+
+
 @pytest.fixture(scope="session")
 def redis_server():
     """A private redis-server (or, without the binary, the configured REDIS_URL)."""
@@ -398,3 +420,13 @@ def smtp_servers(settings, smtp_server_factory):
 def smtp_server(smtp_servers):
     """STARTTLS with AUTH (tests.smtp_servers.SMTP_USERNAME / SMTP_PASSWORD)."""
     return smtp_servers("starttls")
+
+
+@pytest.fixture
+def live_tenant_a(committed, tenant_a, use_celery_worker, platform_smtp):
+    """Tenant A, committed, with a real worker delivering to the platform SMTP (tenant A has no
+    SMTP of its own)."""
+    platform_smtp.reset()
+    connection.set_tenant(tenant_a)
+    yield tenant_a
+    connection.set_schema_to_public()

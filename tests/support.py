@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from pathlib import Path
+
+import pytest
 
 TEST_PASSWORD = "correct-horse-battery-9"
 ROOT = Path(__file__).resolve().parent.parent
@@ -41,3 +44,23 @@ def guarded(command: list[str]) -> list[str]:
     import sys
 
     return [sys.executable, "-m", "tests.orphan_guard", *command]
+
+
+def wait_for(
+    predicate,
+    *,
+    timeout: float = 15.0,
+    interval: float = 0.05,
+    message: str = "",
+    describe=None,
+):
+    """Poll until ``predicate()`` is truthy; fail with ``message`` (and ``describe()``, the
+    state worth seeing) after ``timeout`` seconds."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(interval)
+    state = f": {describe()}" if describe else ""
+    pytest.fail(f"{message or f'Timed out after {timeout} s waiting for {predicate}'}{state}")

@@ -4,7 +4,7 @@ in the message that arrived completes the flow."""
 from django.contrib.auth import get_user_model
 from django.test import Client
 
-from tests.accounts.conftest import (
+from tests.accounts.helpers import (
     body_text,
     link_path,
     make_user,

@@ -8,7 +8,7 @@ from accounts.services import EMAIL_CHANGE_LIMIT
 from accounts.tokens import EmailChangeTokenGenerator
 from audit.models import AuditEvent
 from mailer.models import OutboundEmail
-from tests.accounts.conftest import link_path, make_user, only_email, sign_in
+from tests.accounts.helpers import link_path, make_user, only_email, sign_in
 from tests.conftest import TENANTS
 from tests.support import TEST_PASSWORD
 

@@ -12,7 +12,7 @@ from accounts.roles import TENANT_ADMINS_GROUP
 from accounts.tokens import InvitationTokenGenerator
 from audit.models import AuditEvent
 from mailer.models import OutboundEmail
-from tests.accounts.conftest import link_path, make_user, only_email, set_password, sign_in
+from tests.accounts.helpers import link_path, make_user, only_email, set_password, sign_in
 from tests.conftest import TENANTS
 
 PASSWORD = "invitee-passphrase-42"

@@ -70,3 +70,14 @@ def test_tenant_pages_are_not_on_the_public_domain_and_admin_is_not_on_tenants(d
 
 def test_unknown_host_is_not_served(db):
     assert Client(HTTP_HOST="nobody.localhost").get("/accounts/login/").status_code == 404
+
+
+def test_repeated_failed_sign_ins_pause_the_address(client_a, client_b):
+    email = TENANTS["a"].admin_email
+    for _ in range(10):
+        assert b"do not match" in sign_in(client_a, email, "wrong-password-1").content
+    paused = sign_in(client_a, email)  # even the right password waits
+    assert paused.status_code == 200
+    assert b"Too many failed sign-ins" in paused.content
+    # Another tenant counts its own failures.
+    assert sign_in(client_b, TENANTS["b"].admin_email).status_code == 302

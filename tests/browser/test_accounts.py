@@ -3,10 +3,8 @@
 import pytest
 from django.contrib.auth import get_user_model
 
-from tests.accounts.conftest import (
-    _account_limits_cleared,  # noqa: F401 (an autouse fixture)
+from tests.accounts.helpers import (
     body_text,
-    live_tenant_a,  # noqa: F401 (a fixture)
     make_user,
     received,
 )

@@ -2,34 +2,12 @@
 
 from __future__ import annotations
 
-import time
-
 import pytest
 from django.contrib.auth import get_user_model
 from django.db import connection
 
 from tests.conftest import TENANTS
 from tests.smtp_servers import SMTP_PASSWORD, SMTP_USERNAME
-
-
-def wait_for(
-    predicate,
-    *,
-    timeout: float = 15.0,
-    interval: float = 0.05,
-    message: str = "",
-    describe=None,
-):
-    """Poll until ``predicate()`` is truthy; fail with ``message`` (and ``describe()``, the
-    state worth seeing) after ``timeout`` seconds."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(interval)
-    state = f": {describe()}" if describe else ""
-    pytest.fail(f"{message or f'Timed out after {timeout} s waiting for {predicate}'}{state}")
 
 
 @pytest.fixture

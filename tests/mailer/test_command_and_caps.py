@@ -7,7 +7,7 @@ from django.db import transaction
 from mailer import send_email
 from mailer.models import OutboundEmail
 from smtp_integration.models import SmtpConfig
-from tests.mailer.conftest import wait_for
+from tests.support import wait_for
 
 
 def test_the_command_queues_an_email(in_tenant_a, capsys):

@@ -11,7 +11,7 @@ from django.db import transaction
 from audit.models import AuditEvent
 from mailer import send_email
 from mailer.models import OutboundEmail
-from tests.mailer.conftest import wait_for
+from tests.support import wait_for
 
 
 def queue_otps(count: int, prefix: str) -> list[OutboundEmail]:

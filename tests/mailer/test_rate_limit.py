@@ -9,7 +9,7 @@ from django_tenants.utils import schema_context
 from audit.models import AuditEvent
 from mailer import send_email
 from mailer.models import OutboundEmail
-from tests.mailer.conftest import wait_for
+from tests.support import wait_for
 
 
 @pytest.fixture

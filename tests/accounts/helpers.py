@@ -1,32 +1,19 @@
-"""Fixtures for the account flows: users, the outbox, links in emails, a real worker."""
+"""Helpers for the account-flow tests: users, the outbox, links in emails."""
 
 from __future__ import annotations
 
 import re
 from urllib.parse import urlsplit
 
-import pytest
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
-from django.db import connection
 from django.test import Client
 
 from accounts.roles import TENANT_ADMINS_GROUP
 from mailer.models import OutboundEmail
-from tests.mailer.conftest import wait_for
-from tests.support import TEST_PASSWORD
+from tests.support import TEST_PASSWORD, wait_for
 
 _URL = re.compile(r"https?://\S+")
-
-
-@pytest.fixture(autouse=True)
-def _account_limits_cleared(settings):
-    """Rate-limit counters live in the session's Redis: every test starts with none."""
-    import redis
-
-    client = redis.Redis.from_url(settings.REDIS_URL)
-    for key in client.scan_iter("*:accounts:*"):
-        client.delete(key)
 
 
 def make_user(email: str, *, password: str | None = TEST_PASSWORD, admin: bool = False):
@@ -60,16 +47,6 @@ def set_password(client: Client, path: str, password: str):
     return client.post(
         opened.headers["Location"], {"new_password1": password, "new_password2": password}
     )
-
-
-@pytest.fixture
-def live_tenant_a(committed, tenant_a, use_celery_worker, platform_smtp):
-    """Tenant A, committed, with a real worker delivering to the platform SMTP (tenant A has no
-    SMTP of its own)."""
-    platform_smtp.reset()
-    connection.set_tenant(tenant_a)
-    yield tenant_a
-    connection.set_schema_to_public()
 
 
 def received(server, to: str, *, timeout: float = 15.0):
