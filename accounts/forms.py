@@ -1,4 +1,3 @@
-import re
 from datetime import timedelta
 
 from django import forms
@@ -6,8 +5,7 @@ from django.contrib.auth.forms import AuthenticationForm
 from django.core.exceptions import ValidationError
 
 from cymmetri.throttle import attempt_count, attempts_so_far, key_part, wait_text
-
-_CONTROL = re.compile(r"[\x00-\x1f\x7f\u2028\u2029]")
+from cymmetri.validators import reject_control_characters
 
 
 class SignInForm(AuthenticationForm):
@@ -79,8 +77,7 @@ class AdminInviteForm(forms.Form):
 
     def clean_full_name(self) -> str:
         # The name appears in the invitee's emails, their subject line included.
-        if _CONTROL.search(self.cleaned_data["full_name"]):
-            raise forms.ValidationError("Line breaks and control characters are not allowed here.")
+        reject_control_characters(self.cleaned_data["full_name"])
         return self.cleaned_data["full_name"]
 
 

@@ -13,6 +13,7 @@ from mailer.models import Transport
 from smtp_integration.models import Health, SmtpConfig
 from smtp_integration.netpolicy import SmtpPolicy
 from smtp_integration.secrets import password_open
+from smtp_integration.selectors import platform_from_address
 from smtp_integration.transport import SmtpServerConfig
 
 # Integration-wide failures: every email would fail the same way, so the queue pauses and the
@@ -47,10 +48,6 @@ class Route:
     # (count, seconds) for this tenant on this transport, or None.
     rate: tuple[int, int] | None
     fallback: bool = False
-
-
-def platform_from_address() -> str:
-    return f"noreply@{settings.PLATFORM_EMAIL_DOMAIN}"
 
 
 @cache

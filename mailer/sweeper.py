@@ -11,27 +11,25 @@ from mailer.models import EmailStatus, OutboundEmail
 
 # Rows this overdue have missed their own task; younger ones are still on their way.
 GRACE = timedelta(seconds=30)
-MAX_PER_SWEEP = 5000
 
 
-def email_sweep(*, schema_name: str) -> int:
-    """Requeue expired leases and enqueue overdue or expired emails; returns how many."""
+def email_sweep(*, schema_name: str) -> bool:
+    """Requeue expired leases and wake a worker if any email is overdue or expired."""
     from mailer.queue import email_queue_kick
     from mailer.services import email_requeue_stale
 
     email_requeue_stale()
     now = timezone.now()
-    due = list(
+    due = (
         OutboundEmail.objects.filter(status=EmailStatus.QUEUED)
         .filter(
             Q(next_attempt_at__lte=now - GRACE)
             | Q(expires_at__lte=now)
             | Q(waiting_for__in=["lease_expired", "broker_unavailable"])
         )
-        .order_by("next_attempt_at")
-        .values_list("pk", flat=True)[:MAX_PER_SWEEP]
+        .exists()
     )
     if due:
         # One drain is enough: it claims batch after batch and wakes more workers as needed.
         email_queue_kick(schema_name)
-    return len(due)
+    return due

@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import re
-
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator, validate_email
 
+from cymmetri.validators import CONTROL_CHARACTERS as _CONTROL
 from mailer.exceptions import InvalidContext, InvalidRecipient, UnknownKind
 from mailer.kinds import KINDS, Kind
 
-_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 _URL = URLValidator(schemes=["http", "https"])
 _MAX_VALUE = 2000
 

@@ -10,7 +10,7 @@ from django.http import HttpRequest
 
 from audit.models import AuditAction
 from audit.services import audit_record
-from cymmetri.throttle import attempt_count
+from cymmetri.throttle import attempt_count, wait_text
 from smtp_integration.deliverability import (
     DeliverabilityReport,
     DnsResolver,
@@ -40,11 +40,10 @@ MAX_SELECTORS = 10
 class TooManyChecks(Exception):
     def __init__(self, retry_after: timedelta):
         self.retry_after = retry_after
-        minutes = max(1, round(retry_after.total_seconds() / 60))
         super().__init__(
             f"This domain was checked {CHECKS_PER_WINDOW} times in the last "
-            f"{int(CHECK_WINDOW.total_seconds() // 60)} minutes. Try again in about {minutes} "
-            f"minute{'s' if minutes != 1 else ''}: DNS changes take minutes to hours to "
+            f"{int(CHECK_WINDOW.total_seconds() // 60)} minutes. Try again in "
+            f"{wait_text(retry_after)}: DNS changes take minutes to hours to "
             "propagate, so checking more often rarely shows more."
         )
 

@@ -6,6 +6,7 @@ import re
 
 from django import forms
 
+from cymmetri.validators import reject_control_characters
 from smtp_integration.exceptions import (
     DnsUnavailable,
     HostBlocked,
@@ -27,16 +28,8 @@ CONFIG_FIELDS = (
     "max_per_minute",
     "fallback_to_platform",
 )
-_CONTROL = re.compile(r"[\x00-\x1f\x7f\u2028\u2029]")
 _MASK = re.compile(r"^[*•●·xX]{4,}$")
 HOST_RESOLVE_TIMEOUT = 5.0
-
-
-def _no_control_characters(value: str) -> None:
-    if _CONTROL.search(value):
-        raise forms.ValidationError(
-            "Line breaks and control characters are not allowed here.", code="control_chars"
-        )
 
 
 class SmtpConfigForm(forms.Form):
@@ -161,7 +154,7 @@ class SmtpConfigForm(forms.Form):
 
     def clean_username(self) -> str:
         value = self.cleaned_data["username"]
-        _no_control_characters(value)
+        reject_control_characters(value)
         return value.strip()
 
     def clean_password(self) -> str:
@@ -172,22 +165,22 @@ class SmtpConfigForm(forms.Form):
                 "itself, or leave the field empty to keep the stored one.",
                 code="mask",
             )
-        _no_control_characters(value)
+        reject_control_characters(value)
         return value
 
     def clean_from_address(self) -> str:
         value = self.cleaned_data["from_address"]
-        _no_control_characters(value)
+        reject_control_characters(value)
         return value.lower()
 
     def clean_from_name(self) -> str:
         value = self.cleaned_data["from_name"]
-        _no_control_characters(value)
+        reject_control_characters(value)
         return value.strip()
 
     def clean_reply_to(self) -> str:
         value = self.cleaned_data["reply_to"]
-        _no_control_characters(value)
+        reject_control_characters(value)
         return value.lower()
 
     # --- the whole form ------------------------------------------------------------------

@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from audit.models import AuditAction
 from audit.services import audit_record
+from cymmetri.throttle import wait_text
 from smtp_integration.forms import CREDENTIAL_FIELDS
 from smtp_integration.message import build_message
 from smtp_integration.models import SmtpConfig, SmtpConnectionTest, TestOutcome
@@ -26,11 +27,10 @@ TEST_WINDOW = timedelta(minutes=10)
 class TooManyTests(Exception):
     def __init__(self, retry_after: timedelta):
         self.retry_after = retry_after
-        minutes = max(1, round(retry_after.total_seconds() / 60))
         super().__init__(
             f"You have run {TESTS_PER_WINDOW} connection tests in the last "
-            f"{int(TEST_WINDOW.total_seconds() // 60)} minutes. Try again in about "
-            f"{minutes} minute{'s' if minutes != 1 else ''}."
+            f"{int(TEST_WINDOW.total_seconds() // 60)} minutes. Try again in "
+            f"{wait_text(retry_after)}."
         )
 
 
