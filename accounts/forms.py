@@ -4,8 +4,20 @@ from django import forms
 from django.contrib.auth.forms import AuthenticationForm
 from django.core.exceptions import ValidationError
 
-from cymmetri.throttle import attempt_count, attempts_so_far, key_part, wait_text
+from cymmetri.throttle import RateLimited, Throttle, key_part
 from cymmetri.validators import reject_control_characters
+
+# Failed sign-ins allowed per address and per network in a window, before a pause.
+_SIGN_IN_PAUSED = (
+    "Too many failed sign-ins for this address or from your network. "
+    "Try again in {wait}, or reset your password."
+)
+SIGN_IN_BY_ADDRESS = Throttle(
+    "throttle:sign-in:address", 10, timedelta(minutes=15), _SIGN_IN_PAUSED
+)
+SIGN_IN_BY_NETWORK = Throttle(
+    "throttle:sign-in:network", 50, timedelta(minutes=15), _SIGN_IN_PAUSED
+)
 
 
 class SignInForm(AuthenticationForm):
@@ -18,35 +30,28 @@ class SignInForm(AuthenticationForm):
         **AuthenticationForm.error_messages,
         "invalid_login": "That email and password do not match an account of this tenant.",
     }
-    # Failed sign-ins allowed per address and per network in a window, before a pause.
-    FAILURES_PER_ADDRESS = 10
-    FAILURES_PER_IP = 50
-    WINDOW = timedelta(minutes=15)
 
-    def _failure_keys(self) -> list[tuple[str, int]]:
+    def _failure_throttles(self) -> list[tuple[Throttle, str]]:
         email = str(self.data.get("username", ""))
-        keys = [(f"accounts:signin:email:{key_part(email)}", self.FAILURES_PER_ADDRESS)]
+        throttles = [(SIGN_IN_BY_ADDRESS, key_part(email))]
         ip = self.request.META.get("REMOTE_ADDR") if self.request else None
         if ip:
-            keys.append((f"accounts:signin:ip:{key_part(ip)}", self.FAILURES_PER_IP))
-        return keys
+            throttles.append((SIGN_IN_BY_NETWORK, key_part(ip)))
+        return throttles
 
     def clean(self):
-        keys = self._failure_keys()
-        for key, limit in keys:
-            count, left = attempts_so_far(key, window=self.WINDOW)
-            if count >= limit:
+        throttles = self._failure_throttles()
+        try:
+            for throttle, subject in throttles:
                 # Checked before the password, so guessing gains nothing while paused.
-                raise ValidationError(
-                    "Too many failed sign-ins for this address or from your network. "
-                    f"Try again in {wait_text(left)}, or reset your password.",
-                    code="throttled",
-                )
+                throttle.check(subject)
+        except RateLimited as refusal:
+            raise ValidationError(str(refusal), code="throttled") from None
         try:
             return super().clean()
         except ValidationError:
-            for key, _ in keys:
-                attempt_count(key, window=self.WINDOW)
+            for throttle, subject in throttles:
+                throttle.count(subject)
             raise
 
 

@@ -26,7 +26,7 @@ from accounts.tokens import (
 )
 from audit.models import AuditAction
 from audit.services import audit_record
-from cymmetri.throttle import RateLimited, attempt_count, key_part, wait_text
+from cymmetri.throttle import RateLimited, Throttle, key_part
 from mailer import send_email
 from tenants.selectors import tenant_current
 from tenants.services import tenant_url
@@ -35,12 +35,27 @@ from tenants.services import tenant_url
 RESET_LIMIT_PER_ADDRESS = 3
 RESET_LIMIT_PER_IP = 10
 RESET_WINDOW = timedelta(minutes=15)
+_RESET_REFUSED = (
+    "Too many password reset requests for this address or from your network. Check your "
+    "inbox (and spam folder) for the last link, or try again in {wait}."
+)
+RESET_BY_ADDRESS = Throttle(
+    "throttle:reset:address", RESET_LIMIT_PER_ADDRESS, RESET_WINDOW, _RESET_REFUSED
+)
+RESET_BY_NETWORK = Throttle(
+    "throttle:reset:network", RESET_LIMIT_PER_IP, RESET_WINDOW, _RESET_REFUSED
+)
 # Both outcomes take at least this long, far longer than looking up and queueing an email,
 # so the response time does not tell whether an address has an account.
 RESET_MIN_SECONDS = 0.25
 # Wrong current passwords and confirmation emails, per signed-in user.
 EMAIL_CHANGE_LIMIT = 5
-EMAIL_CHANGE_WINDOW = timedelta(hours=1)
+EMAIL_CHANGE_THROTTLE = Throttle(
+    "throttle:email-change",
+    EMAIL_CHANGE_LIMIT,
+    timedelta(hours=1),
+    "Too many attempts to change your address. Try again in {wait}.",
+)
 
 
 def _link(name: str, **kwargs) -> str:
@@ -69,21 +84,18 @@ def _taking_at_least(seconds: float):
 
 
 def _reset_allow(*, email: str, ip: str | None) -> None:
-    limits = [(f"accounts:reset:email:{key_part(email)}", RESET_LIMIT_PER_ADDRESS)]
+    """Count the request for the address and the network; RateLimited if either is spent."""
+    counted = [(RESET_BY_ADDRESS, key_part(email))]
     if ip:
-        limits.append((f"accounts:reset:ip:{key_part(ip)}", RESET_LIMIT_PER_IP))
-    waits = []
-    for key, limit in limits:
-        count, left = attempt_count(key, window=RESET_WINDOW)
-        if count > limit:
-            waits.append(left)
-    if waits:
-        raise RateLimited(
-            "Too many password reset requests for this address or from your network. "
-            "Check your inbox (and spam folder) for the last link, or try again in "
-            f"{wait_text(max(waits))}.",
-            retry_after=max(waits),
-        )
+        counted.append((RESET_BY_NETWORK, key_part(ip)))
+    refusals = []
+    for throttle, subject in counted:
+        try:
+            throttle.take(subject)
+        except RateLimited as refusal:
+            refusals.append(refusal)
+    if refusals:
+        raise max(refusals, key=lambda refusal: refusal.retry_after)
 
 
 def password_reset_request(*, email: str, ip: str | None) -> None:
@@ -175,12 +187,7 @@ class EmailChangeRefused(Exception):
 
 def email_change_request(*, user, new_email: str, password: str) -> str:
     """Email a confirmation link to ``new_email``; the address changes only once it is opened."""
-    count, left = attempt_count(f"accounts:email-change:{user.pk}", window=EMAIL_CHANGE_WINDOW)
-    if count > EMAIL_CHANGE_LIMIT:
-        raise RateLimited(
-            f"Too many attempts to change your address. Try again in {wait_text(left)}.",
-            retry_after=left,
-        )
+    EMAIL_CHANGE_THROTTLE.take(str(user.pk))
     if not user.check_password(password):
         raise ValidationError({"password": "That is not your current password."})
     new_email = get_user_model().objects.normalize_email(new_email).lower()

@@ -1,9 +1,6 @@
 """Administrators: the tenant's admins, and inviting more."""
 
-from functools import wraps
-
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection
 from django.http import HttpRequest, HttpResponse
@@ -14,24 +11,10 @@ from accounts.forms import AdminInviteForm
 from accounts.selectors import tenant_admin_list, tenant_admins
 from accounts.services import tenant_admin_invitation_resend, tenant_admin_invite
 from accounts.tokens import invitation_token_generator
+from cymmetri.decorators import permission_required_page
 
 VIEW_PERMISSION = "accounts.view_user"
 INVITE_PERMISSION = "accounts.add_user"
-
-
-def admin_permission_required(permission: str):
-    """Signed in (else to the login page) and holding ``permission`` (else 403)."""
-
-    def decorator(view):
-        @wraps(view)
-        @login_required
-        @permission_required(permission, raise_exception=True)
-        def wrapper(request, *args, **kwargs):
-            return view(request, *args, **kwargs)
-
-        return wrapper
-
-    return decorator
 
 
 def _page(request: HttpRequest, form: AdminInviteForm, *, status: int = 200) -> HttpResponse:
@@ -43,7 +26,7 @@ def _page(request: HttpRequest, form: AdminInviteForm, *, status: int = 200) -> 
     return render(request, "accounts/admins.html", context, status=status)
 
 
-@admin_permission_required(VIEW_PERMISSION)
+@permission_required_page(VIEW_PERMISSION)
 @require_http_methods(["GET", "POST"])
 def admins(request: HttpRequest) -> HttpResponse:
     if request.method != "POST":
@@ -65,7 +48,7 @@ def admins(request: HttpRequest) -> HttpResponse:
     return _page(request, form, status=400)
 
 
-@admin_permission_required(INVITE_PERMISSION)
+@permission_required_page(INVITE_PERMISSION)
 @require_POST
 def admin_invitation_resend(request: HttpRequest, user_id: int) -> HttpResponse:
     user = get_object_or_404(tenant_admins(), pk=user_id)

@@ -11,7 +11,8 @@ from django.utils import timezone
 
 from accounts.roles import TENANT_ADMINS_GROUP
 from smtp_integration.diagnostics import explain
-from smtp_integration.models import Health, SmtpConfig
+from smtp_integration.models import SmtpConfig
+from tenants.models import EmailHealth
 from tenants.selectors import tenant_current
 from tenants.services import tenant_email_status_set
 
@@ -83,7 +84,7 @@ def _nothing_new(config: SmtpConfig, report: HealthReport, now) -> bool:
     fresh = config.last_success_at is not None and now - config.last_success_at <= SUCCESS_REFRESH
     return (
         not report.failures
-        and config.health == Health.OK
+        and config.health == EmailHealth.OK
         and not config.consecutive_failures
         and (fresh or not report.successes)
     )
@@ -91,21 +92,21 @@ def _nothing_new(config: SmtpConfig, report: HealthReport, now) -> bool:
 
 def _update(config: SmtpConfig, report: HealthReport, now) -> bool | None:
     """Change the config in memory; None when nothing is worth a write."""
-    was_paused = config.health == Health.PAUSED
+    was_paused = config.health == EmailHealth.PAUSED
     if report.failures:
         config.last_failure_at = now
         config.last_failure_reason = report.pause_reason or report.last_reason
         config.consecutive_failures += report.failures
         if report.pause_reason:
-            config.health = Health.PAUSED
+            config.health = EmailHealth.PAUSED
         elif config.consecutive_failures >= FAILING_AFTER and not was_paused:
-            config.health = Health.FAILING
+            config.health = EmailHealth.FAILING
         return bool(report.pause_reason) and not was_paused
     if report.successes:
         stale = config.last_success_at is None or now - config.last_success_at > SUCCESS_REFRESH
-        if config.health == Health.OK and not config.consecutive_failures and not stale:
+        if config.health == EmailHealth.OK and not config.consecutive_failures and not stale:
             return None
-        config.health = Health.OK
+        config.health = EmailHealth.OK
         config.consecutive_failures = 0
         config.last_success_at = now
         return False

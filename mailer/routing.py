@@ -10,11 +10,12 @@ from django.conf import settings
 from django.db import connection
 
 from mailer.models import Transport
-from smtp_integration.models import Health, SmtpConfig
+from smtp_integration.models import SmtpConfig
 from smtp_integration.netpolicy import SmtpPolicy
 from smtp_integration.secrets import password_open
 from smtp_integration.selectors import platform_from_address
 from smtp_integration.transport import SmtpServerConfig
+from tenants.models import EmailHealth
 
 # Integration-wide failures: every email would fail the same way, so the queue pauses and the
 # admins are told, instead of failing each email until it expires.
@@ -124,4 +125,4 @@ def config_for_sending() -> SmtpConfig | None:
 
 
 def is_paused(config: SmtpConfig | None) -> bool:
-    return config is not None and config.enabled and config.health == Health.PAUSED
+    return config is not None and config.enabled and config.health == EmailHealth.PAUSED

@@ -3,18 +3,19 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.clickjacking import xframe_options_sameorigin
 
+from cymmetri.decorators import permission_required_page
 from mailer.charts import daily_chart
 from mailer.kinds import KINDS, EmailKind
 from mailer.models import EmailStatus
 from mailer.previews import email_preview
 from mailer.selectors import email_activity, email_daily_counts
-from smtp_integration.views import integration_admin_required
+from smtp_integration.models import CHANGE_PERMISSION
 from tenants.selectors import tenant_current
 
 PER_PAGE = 50
 
 
-@integration_admin_required
+@permission_required_page(CHANGE_PERMISSION)
 def activity(request: HttpRequest) -> HttpResponse:
     status = request.GET.get("status") or None
     kind = request.GET.get("kind") or None
@@ -53,7 +54,7 @@ def _preview(request: HttpRequest, kind: str):
     )
 
 
-@integration_admin_required
+@permission_required_page(CHANGE_PERMISSION)
 def previews(request: HttpRequest, kind: str = "otp") -> HttpResponse:
     rendered = _preview(request, kind)
     return render(
@@ -70,7 +71,7 @@ PREVIEW_POLICY = (
 )
 
 
-@integration_admin_required
+@permission_required_page(CHANGE_PERMISSION)
 @xframe_options_sameorigin
 def preview_html(request: HttpRequest, kind: str) -> HttpResponse:
     response = HttpResponse(_preview(request, kind).html)

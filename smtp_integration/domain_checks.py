@@ -10,7 +10,7 @@ from django.http import HttpRequest
 
 from audit.models import AuditAction
 from audit.services import audit_record
-from cymmetri.throttle import attempt_count, wait_text
+from cymmetri.throttle import Throttle
 from smtp_integration.deliverability import (
     DeliverabilityReport,
     DnsResolver,
@@ -32,27 +32,15 @@ CHECK_DEADLINE_SECONDS = 5.0
 # Checks an admin asks for (Re-check now, a selector change), per tenant. The cache's keys
 # carry the schema, so one tenant's checks never use up another's.
 CHECKS_PER_WINDOW = 6
-CHECK_WINDOW = timedelta(minutes=10)
-BUDGET_KEY = "deliverability:admin-checks"
+RECHECK_THROTTLE = Throttle(
+    "throttle:deliverability-recheck",
+    CHECKS_PER_WINDOW,
+    timedelta(minutes=10),
+    f"This domain was checked {CHECKS_PER_WINDOW} times in the last 10 minutes. Try again "
+    "in {wait}: DNS changes take minutes to hours to propagate, so checking more often "
+    "rarely shows more.",
+)
 MAX_SELECTORS = 10
-
-
-class TooManyChecks(Exception):
-    def __init__(self, retry_after: timedelta):
-        self.retry_after = retry_after
-        super().__init__(
-            f"This domain was checked {CHECKS_PER_WINDOW} times in the last "
-            f"{int(CHECK_WINDOW.total_seconds() // 60)} minutes. Try again in "
-            f"{wait_text(retry_after)}: DNS changes take minutes to hours to "
-            "propagate, so checking more often rarely shows more."
-        )
-
-
-def deliverability_check_allow() -> None:
-    """Count one admin-requested check against the tenant's budget; TooManyChecks when spent."""
-    count, left = attempt_count(BUDGET_KEY, window=CHECK_WINDOW)
-    if count > CHECKS_PER_WINDOW:
-        raise TooManyChecks(retry_after=left)
 
 
 def _state_locked() -> DeliverabilityState:

@@ -3,18 +3,16 @@ import uuid
 from django.conf import settings
 from django.db import models
 
+from tenants.models import DeliverabilityStatus, EmailHealth
+
+# The integration's pages (configuration, deliverability, activity, previews) need it.
+CHANGE_PERMISSION = "smtp_integration.change_smtpconfig"
+
 
 class TlsMode(models.TextChoices):
     STARTTLS = "starttls", "STARTTLS"
     TLS = "tls", "TLS"
     NONE = "none", "None (unencrypted)"
-
-
-class Health(models.TextChoices):
-    UNKNOWN = "unknown", "Not used yet"
-    OK = "ok", "Healthy"
-    FAILING = "failing", "Failing"
-    PAUSED = "paused", "Paused: authentication failed"
 
 
 class SmtpConfig(models.Model):
@@ -53,7 +51,9 @@ class SmtpConfig(models.Model):
     updated_by_email = models.EmailField(blank=True)
     password_changed_at = models.DateTimeField(null=True, blank=True)
 
-    health = models.CharField(max_length=10, choices=Health.choices, default=Health.UNKNOWN)
+    health = models.CharField(
+        max_length=10, choices=EmailHealth.choices, default=EmailHealth.UNKNOWN
+    )
     last_success_at = models.DateTimeField(null=True, blank=True)
     last_failure_at = models.DateTimeField(null=True, blank=True)
     last_failure_reason = models.CharField(max_length=500, blank=True)
@@ -100,15 +100,6 @@ class SmtpConnectionTest(models.Model):
 
     def __str__(self) -> str:
         return f"{self.host}:{self.port} {self.outcome}"
-
-
-class DeliverabilityStatus(models.TextChoices):
-    """The overall colour of a deliverability check (the engine's ``report.overall``)."""
-
-    PASS = "pass", "Ready"
-    WARNING = "warning", "Ready, with warnings"
-    FAIL = "fail", "Action needed"
-    UNKNOWN = "unknown", "Could not check"
 
 
 class DeliverabilityState(models.Model):

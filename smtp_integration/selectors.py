@@ -7,7 +7,8 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.urls import reverse
 
-from smtp_integration.models import Health, SmtpConfig, SmtpConnectionTest
+from smtp_integration.models import SmtpConfig, SmtpConnectionTest
+from tenants.models import EmailHealth
 
 _PERIODS = {1: "second", 60: "minute", 3600: "hour", 86400: "day"}
 
@@ -55,7 +56,7 @@ def email_delivery_status(config: SmtpConfig | None) -> EmailDeliveryStatus:
             detail=f"{config.host} is switched off: email goes through the platform default.",
             url=url,
         )
-    if config.health in (Health.FAILING, Health.PAUSED):
+    if config.health in (EmailHealth.FAILING, EmailHealth.PAUSED):
         return EmailDeliveryStatus(
             label=f"Custom SMTP active, {config.get_health_display().lower()}",
             tone="red",

@@ -12,10 +12,10 @@ from django.utils import timezone
 from audit.models import AuditAction
 from audit.services import audit_record
 from smtp_integration.forms import CONFIG_FIELDS, CREDENTIAL_FIELDS
-from smtp_integration.models import Health, SmtpConfig, SmtpConnectionTest, TestOutcome
+from smtp_integration.models import SmtpConfig, SmtpConnectionTest, TestOutcome
 from smtp_integration.secrets import password_open, password_seal, settings_fingerprint
 from smtp_integration.signals import smtp_config_changed
-from tenants.models import EmailTransport
+from tenants.models import EmailHealth, EmailTransport
 from tenants.selectors import tenant_current
 from tenants.services import tenant_email_status_set
 
@@ -34,7 +34,7 @@ def _status_sync(config: SmtpConfig | None) -> None:
     """After any change: copy the state to the operators' tenant list, tell listeners."""
     smtp_config_changed.send(sender=SmtpConfig, config=config)
     if config is None:
-        transport, health = EmailTransport.PLATFORM_DEFAULT, "unknown"
+        transport, health = EmailTransport.PLATFORM_DEFAULT, EmailHealth.UNKNOWN
     else:
         transport = EmailTransport.CUSTOM if config.enabled else EmailTransport.CUSTOM_DISABLED
         health = config.health
@@ -113,7 +113,7 @@ def smtp_config_save(*, actor, data: dict, request: HttpRequest | None = None) -
 
 
 def _health_reset(config: SmtpConfig) -> None:
-    config.health = Health.UNKNOWN
+    config.health = EmailHealth.UNKNOWN
     config.consecutive_failures = 0
     config.last_failure_reason = ""
 

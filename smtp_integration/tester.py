@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from audit.models import AuditAction
 from audit.services import audit_record
-from cymmetri.throttle import wait_text
+from cymmetri.throttle import Throttle
 from smtp_integration.forms import CREDENTIAL_FIELDS
 from smtp_integration.message import build_message
 from smtp_integration.models import SmtpConfig, SmtpConnectionTest, TestOutcome
@@ -21,29 +21,14 @@ from tenants.selectors import tenant_current
 
 TEST_DEADLINE_SECONDS = 20.0
 TESTS_PER_WINDOW = 10
-TEST_WINDOW = timedelta(minutes=10)
-
-
-class TooManyTests(Exception):
-    def __init__(self, retry_after: timedelta):
-        self.retry_after = retry_after
-        super().__init__(
-            f"You have run {TESTS_PER_WINDOW} connection tests in the last "
-            f"{int(TEST_WINDOW.total_seconds() // 60)} minutes. Try again in "
-            f"{wait_text(retry_after)}."
-        )
-
-
-def smtp_connection_test_check_allowed(*, actor) -> None:
-    """Raise TooManyTests when this admin has used up the window."""
-    since = timezone.now() - TEST_WINDOW
-    recent = list(
-        SmtpConnectionTest.objects.filter(actor=actor, created_at__gte=since)
-        .order_by("-created_at")
-        .values_list("created_at", flat=True)[:TESTS_PER_WINDOW]
-    )
-    if len(recent) >= TESTS_PER_WINDOW:
-        raise TooManyTests(retry_after=recent[-1] + TEST_WINDOW - timezone.now())
+# Per admin, taken before the probe starts: concurrent tests cannot slip past it.
+TEST_THROTTLE = Throttle(
+    "throttle:smtp-test",
+    TESTS_PER_WINDOW,
+    timedelta(minutes=10),
+    f"You have run {TESTS_PER_WINDOW} connection tests in the last 10 minutes. "
+    "Try again in {wait}.",
+)
 
 
 def _password_for_test(data: dict, config: SmtpConfig | None) -> str:
@@ -78,7 +63,7 @@ def _test_message(*, data: dict, to: str, tenant_name: str):
 
 def smtp_connection_test(*, actor, data: dict, request: HttpRequest | None = None) -> ProbeResult:
     """Send a test email with the settings as typed; record and audit the outcome."""
-    smtp_connection_test_check_allowed(actor=actor)
+    TEST_THROTTLE.take(str(actor.pk))
     config = SmtpConfig.objects.first()
     password = _password_for_test(data, config)
     server = SmtpServerConfig(

@@ -1,13 +1,14 @@
-from functools import wraps
-
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required, permission_required
+from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from cymmetri.crypto import DecryptionError
+from cymmetri.decorators import permission_required_page
+from cymmetri.throttle import RateLimited
 from smtp_integration.forms import SmtpConfigForm
+from smtp_integration.models import CHANGE_PERMISSION
 from smtp_integration.presets import presets_for_page
 from smtp_integration.selectors import (
     email_delivery_status,
@@ -21,21 +22,7 @@ from smtp_integration.services import (
     smtp_config_save,
     smtp_config_toggle,
 )
-from smtp_integration.tester import TooManyTests, smtp_connection_test
-
-CHANGE_PERMISSION = "smtp_integration.change_smtpconfig"
-
-
-def integration_admin_required(view):
-    """Signed in (else to the login page) and allowed to change the integration (else 403)."""
-
-    @wraps(view)
-    @login_required
-    @permission_required(CHANGE_PERMISSION, raise_exception=True)
-    def wrapper(request, *args, **kwargs):
-        return view(request, *args, **kwargs)
-
-    return wrapper
+from smtp_integration.tester import smtp_connection_test
 
 
 @login_required
@@ -60,7 +47,7 @@ def _page(request, *, config, form, test_result=None, test_error="", status=200)
     return render(request, "integrations/email_smtp/configure.html", context, status=status)
 
 
-@integration_admin_required
+@permission_required_page(CHANGE_PERMISSION)
 def email_smtp(request: HttpRequest) -> HttpResponse:
     config = smtp_config_get()
     if request.method != "POST":
@@ -85,7 +72,7 @@ def email_smtp(request: HttpRequest) -> HttpResponse:
     return redirect("integrations:email_smtp")
 
 
-@integration_admin_required
+@permission_required_page(CHANGE_PERMISSION)
 @require_POST
 def email_smtp_test(request: HttpRequest) -> HttpResponse:
     config = smtp_config_get()
@@ -96,7 +83,7 @@ def email_smtp_test(request: HttpRequest) -> HttpResponse:
             result = smtp_connection_test(
                 actor=request.user, data=form.cleaned_data, request=request
             )
-        except TooManyTests as exc:
+        except RateLimited as exc:
             error, status = str(exc), 429
         except DecryptionError:
             form.add_error("password", "The stored password cannot be used; enter it again.")
@@ -114,7 +101,7 @@ def email_smtp_test(request: HttpRequest) -> HttpResponse:
     )
 
 
-@integration_admin_required
+@permission_required_page(CHANGE_PERMISSION)
 @require_POST
 def email_smtp_toggle(request: HttpRequest) -> HttpResponse:
     config = smtp_config_get()
@@ -134,7 +121,7 @@ def email_smtp_toggle(request: HttpRequest) -> HttpResponse:
     return redirect("integrations:email_smtp")
 
 
-@integration_admin_required
+@permission_required_page(CHANGE_PERMISSION)
 def email_smtp_delete(request: HttpRequest) -> HttpResponse:
     config = smtp_config_get()
     if config is None:

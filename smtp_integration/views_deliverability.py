@@ -6,15 +6,16 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
+from cymmetri.decorators import permission_required_page
+from cymmetri.throttle import RateLimited
 from smtp_integration.domain_checks import (
-    TooManyChecks,
-    deliverability_check_allow,
+    RECHECK_THROTTLE,
     dkim_selector_add,
     dkim_selector_remove,
     domain_dns_check,
 )
 from smtp_integration.forms_deliverability import ADD, DkimSelectorForm
-from smtp_integration.models import DeliverabilityStatus
+from smtp_integration.models import CHANGE_PERMISSION, DeliverabilityStatus
 from smtp_integration.selectors import platform_from_address
 from smtp_integration.selectors_deliverability import (
     DeliverabilityPage,
@@ -22,7 +23,6 @@ from smtp_integration.selectors_deliverability import (
     deliverability_target,
 )
 from smtp_integration.services import smtp_config_get
-from smtp_integration.views import integration_admin_required
 
 TAB = "integrations:email_smtp_deliverability"
 PROPAGATION_NOTE = (
@@ -52,7 +52,7 @@ def _render(
     return render(request, "integrations/email_smtp/deliverability.html", context, status=status)
 
 
-@integration_admin_required
+@permission_required_page(CHANGE_PERMISSION)
 def email_smtp_deliverability(request: HttpRequest) -> HttpResponse:
     """GET: the stored result, checked first if none is stored for this domain. POST: re-check."""
     if request.method == "POST":
@@ -66,8 +66,8 @@ def email_smtp_deliverability(request: HttpRequest) -> HttpResponse:
 
 def _recheck(request: HttpRequest) -> HttpResponse:
     try:
-        deliverability_check_allow()
-    except TooManyChecks as exc:
+        RECHECK_THROTTLE.take()
+    except RateLimited as exc:
         return _render(request, deliverability_page_get(), check_error=str(exc), status=429)
     state = domain_dns_check(fresh=True, actor=request.user, request=request)
     if state is None:
@@ -87,7 +87,7 @@ def _recheck(request: HttpRequest) -> HttpResponse:
     return redirect(TAB)
 
 
-@integration_admin_required
+@permission_required_page(CHANGE_PERMISSION)
 @require_POST
 def email_smtp_deliverability_selectors(request: HttpRequest) -> HttpResponse:
     """Add or remove a DKIM selector, then check again (within the re-check budget)."""
@@ -108,8 +108,8 @@ def email_smtp_deliverability_selectors(request: HttpRequest) -> HttpResponse:
         messages.success(request, f"{done}.")
         return redirect(TAB)
     try:
-        deliverability_check_allow()
-    except TooManyChecks as exc:
+        RECHECK_THROTTLE.take()
+    except RateLimited as exc:
         messages.warning(request, f"{done}; the next re-check includes it. {exc}")
         return redirect(TAB)
     domain_dns_check(fresh=False, actor=request.user, request=request)

@@ -21,10 +21,34 @@ class Organisation(models.Model):
         return self.name
 
 
+# A tenant's email state, named once: the apps that own it (smtp_integration, deliverability,
+# mailer) use these, and the tenant's public row keeps a copy for the operators' list.
+
+
 class EmailTransport(models.TextChoices):
+    """Which SMTP a tenant's email (or one email) goes through."""
+
     PLATFORM_DEFAULT = "platform_default", "Platform default"
     CUSTOM = "custom", "Custom SMTP"
     CUSTOM_DISABLED = "custom_disabled", "Custom SMTP, disabled"
+
+
+class EmailHealth(models.TextChoices):
+    """The custom SMTP's health, learnt from real sends."""
+
+    UNKNOWN = "unknown", "Not used yet"
+    OK = "ok", "Healthy"
+    FAILING = "failing", "Failing"
+    PAUSED = "paused", "Paused: authentication failed"
+
+
+class DeliverabilityStatus(models.TextChoices):
+    """The overall colour of a deliverability check of the From domain."""
+
+    PASS = "pass", "Ready"
+    WARNING = "warning", "Ready, with warnings"
+    FAIL = "fail", "Action needed"
+    UNKNOWN = "unknown", "Could not check"
 
 
 class Tenant(TenantMixin):
@@ -41,8 +65,12 @@ class Tenant(TenantMixin):
     email_transport = models.CharField(
         max_length=20, choices=EmailTransport.choices, default=EmailTransport.PLATFORM_DEFAULT
     )
-    email_health = models.CharField(max_length=10, default="unknown")
-    email_deliverability = models.CharField(max_length=10, default="unknown")
+    email_health = models.CharField(
+        max_length=10, choices=EmailHealth.choices, default=EmailHealth.UNKNOWN
+    )
+    email_deliverability = models.CharField(
+        max_length=10, choices=DeliverabilityStatus.choices, default=DeliverabilityStatus.UNKNOWN
+    )
 
     auto_create_schema = True
     auto_drop_schema = False

@@ -73,15 +73,12 @@ def _public_schema_between_tests():
 
 @pytest.fixture(autouse=True)
 def _throttles_cleared(_test_settings):
-    """Attempt counters (sign-in, password reset, re-checks) live in the session's Redis:
+    """Page limits (cymmetri.throttle) live in the session's Redis:
     every test starts with none."""
     import redis
 
     client = redis.Redis.from_url(settings.REDIS_URL)
-    keys = [
-        *client.scan_iter("*:accounts:*"),
-        *client.scan_iter("*deliverability*"),
-    ]
+    keys = list(client.scan_iter("*throttle:*"))
     if keys:
         client.delete(*keys)
 

@@ -5,10 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 
-from django.core.cache import cache
-
 from smtp_integration.deliverability import clear_caches
-from smtp_integration.domain_checks import BUDGET_KEY
+from smtp_integration.domain_checks import RECHECK_THROTTLE
 from smtp_integration.models import SmtpConfig
 from tests.deliverability.conftest import DOMAIN, SENDGRID_HOST
 
@@ -115,4 +113,4 @@ def fresh_start() -> None:
     Call inside the tenant: the budget's cache keys carry the schema.
     """
     clear_caches()
-    cache.delete_many([f"{BUDGET_KEY}:count", f"{BUDGET_KEY}:start"])
+    RECHECK_THROTTLE.reset()
