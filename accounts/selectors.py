@@ -64,6 +64,11 @@ def tenant_admins() -> QuerySet[User]:
     return User.objects.filter(groups__name=TENANT_ADMINS_GROUP)
 
 
+def tenant_admin_emails() -> list[str]:
+    """The addresses of the tenant's active admins, for notices about the tenant's setup."""
+    return list(tenant_admins().filter(is_active=True).values_list("email", flat=True))
+
+
 def tenant_admin_list(*, tenant) -> list[AdminRow]:
     """Every admin with their status; a pending invitation's date comes from the audit log."""
     users = list(tenant_admins().order_by("email"))

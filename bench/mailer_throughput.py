@@ -191,7 +191,7 @@ def sample_messages(count: int, prefix: str):
     """Messages like the mailer's OTP email (same templates), with their own Message-IDs."""
     from mailer.kinds import KINDS
     from mailer.rendering import email_render
-    from smtp_integration.message import build_message
+    from smtp_integration.transport import build_message
 
     rendered = email_render(KINDS["otp"], context={"code": "493027"}, tenant_name="Bench Tenant")
     return [
@@ -272,7 +272,7 @@ def run_mailer(tenant, sink: Sink, count: int, *, producers: int = 1, spacing: f
                             "otp", to=f"user{n}@example.com", context={"code": "493027"}
                         )
                         called = time.perf_counter()
-                    # The commit writes the row and, on commit, wakes a worker (mailer.queue).
+                    # The commit writes the row and, on commit, wakes a worker (mailer.wakeup).
                     committed = time.perf_counter()
                     with lock:
                         calls.append((called - began, committed - called))

@@ -7,7 +7,8 @@ class MailerConfig(AppConfig):
     tenant_admin_permissions = ["view_outboundemail"]
 
     def ready(self) -> None:
-        from mailer.receivers import email_queue_resume
+        # Imported here: receivers use models, which exist only once the apps are loaded.
+        from mailer.receivers import smtp_config_changed_resume
         from smtp_integration.signals import smtp_config_changed
 
-        smtp_config_changed.connect(email_queue_resume, dispatch_uid="mailer.queue_resume")
+        smtp_config_changed.connect(smtp_config_changed_resume, dispatch_uid="mailer.queue_resume")

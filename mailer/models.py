@@ -2,6 +2,7 @@ from django.db import models
 from django.db.models import Q
 
 from mailer.kinds import EmailKind
+from tenants.models import EmailTransport
 
 
 class EmailStatus(models.TextChoices):
@@ -11,9 +12,21 @@ class EmailStatus(models.TextChoices):
     FAILED = "failed", "Failed"
 
 
-class Transport(models.TextChoices):
-    CUSTOM = "custom", "Custom SMTP"
-    PLATFORM_DEFAULT = "platform_default", "Platform default"
+class WaitReason(models.TextChoices):
+    """Why a queued email waits, besides a transient SMTP error (whose Reason is stored)."""
+
+    RATE_LIMITED = "rate_limited", "Waiting for a sending slot"
+    SMTP_PAUSED = "smtp_paused", "Held: the tenant's SMTP server is paused"
+    RATE_LIMITER_UNAVAILABLE = "rate_limiter_unavailable", "Waiting for the rate limiter"
+    BATCH_TIME = "batch_time", "Handed back at the end of a batch"
+    LEASE_EXPIRED = "lease_expired", "Recovered from a stopped worker"
+    BROKER_UNAVAILABLE = "broker_unavailable", "Waiting for the task queue"
+
+
+class FailureReason(models.TextChoices):
+    """Why an email failed, besides a permanent SMTP error (whose Reason is stored)."""
+
+    EXPIRED = "expired", "Expired before it could be sent"
 
 
 class OutboundEmail(models.Model):
@@ -45,7 +58,14 @@ class OutboundEmail(models.Model):
     waiting_for = models.CharField(max_length=40, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
 
-    transport = models.CharField(max_length=20, choices=Transport.choices, blank=True)
+    # The route that carried the email: a tenant's transport minus "custom, disabled".
+    transport = models.CharField(
+        max_length=20,
+        choices=[
+            (t.value, t.label) for t in (EmailTransport.CUSTOM, EmailTransport.PLATFORM_DEFAULT)
+        ],
+        blank=True,
+    )
     fallback = models.BooleanField(default=False)
     smtp_host = models.CharField(max_length=253, blank=True)
     reply_code = models.PositiveSmallIntegerField(null=True, blank=True)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 from datetime import timedelta
+from enum import StrEnum
 
 from django.db import connection, transaction
 from django.utils import timezone
@@ -12,6 +13,7 @@ from django.utils import timezone
 from audit.models import AuditAction
 from audit.services import audit_record_many
 from mailer.models import EmailStatus, OutboundEmail
+from mailer.wakeup import email_wake
 from tenants.selectors import tenant_current
 
 # Retries sooner than this are handed to the broker as a countdown; longer waits live only
@@ -21,10 +23,16 @@ from tenants.selectors import tenant_current
 COUNTDOWN_LIMIT = timedelta(seconds=60)
 
 
+class OutcomeStatus(StrEnum):
+    SENT = "sent"
+    FAILED = "failed"
+    WAIT = "wait"  # back to the queue until next_attempt_at
+
+
 @dataclass
 class Outcome:
     email: OutboundEmail
-    status: str  # sent | failed | wait
+    status: OutcomeStatus
     route: object = None
     code: int | None = None
     reply: str = ""
@@ -34,15 +42,15 @@ class Outcome:
 
     @classmethod
     def sent(cls, email, route, code, reply) -> Outcome:
-        return cls(email, "sent", route, code, reply)
+        return cls(email, OutcomeStatus.SENT, route, code, reply)
 
     @classmethod
     def failed(cls, email, *, route=None, reason: str, cause: str = "", error=None) -> Outcome:
-        return cls(email, "failed", route, *_reply(error), reason=reason, cause=cause)
+        return cls(email, OutcomeStatus.FAILED, route, *_reply(error), reason=reason, cause=cause)
 
     @classmethod
     def wait(cls, email, reason: str, delay: timedelta, *, route=None, error=None) -> Outcome:
-        return cls(email, "wait", route, *_reply(error), reason=reason, delay=delay)
+        return cls(email, OutcomeStatus.WAIT, route, *_reply(error), reason=reason, delay=delay)
 
 
 def _reply(error) -> tuple[int | None, str]:
@@ -60,16 +68,16 @@ def _apply(outcome: Outcome, now) -> None:
     if outcome.code is not None or outcome.reply:
         email.reply_code, email.reply_text = outcome.code, outcome.reply[:500]
     email.lease_expires_at = None
-    if outcome.status == "wait":
+    if outcome.status == OutcomeStatus.WAIT:
         email.status = EmailStatus.QUEUED
         email.next_attempt_at = now + outcome.delay
         email.waiting_for = outcome.reason
         return
-    email.status = EmailStatus.SENT if outcome.status == "sent" else EmailStatus.FAILED
+    email.status = EmailStatus.SENT if outcome.status == OutcomeStatus.SENT else EmailStatus.FAILED
     email.finished_at = now
     email.waiting_for = ""
     email.failure_reason = outcome.reason
-    if outcome.status == "sent":
+    if outcome.status == OutcomeStatus.SENT:
         email.attempts += 1
     # The bodies carry codes and links; once the email is finished nobody needs them.
     email.body_text = email.body_html = ""
@@ -87,13 +95,13 @@ def _audit(outcome: Outcome) -> dict:
         "message_id": email.message_id,
         "fallback": email.fallback,
     }
-    if outcome.status == "failed":
+    if outcome.status == OutcomeStatus.FAILED:
         metadata["reason"] = outcome.reason
         if outcome.cause:
             metadata["cause"] = outcome.cause
     return {
         "action": AuditAction.EMAIL_SENT
-        if outcome.status == "sent"
+        if outcome.status == OutcomeStatus.SENT
         else AuditAction.EMAIL_SEND_FAILED,
         "recipient": email.to_address,
         "target": f"outbound_email:{email.pk}",
@@ -155,19 +163,17 @@ def outcomes_finish(outcomes: list[Outcome]) -> None:
         _apply(outcome, now)
     _write_rows([o.email for o in outcomes])
     audit_record_many(
-        [_audit(o) for o in outcomes if o.status in ("sent", "failed")],
+        [_audit(o) for o in outcomes if o.status != OutcomeStatus.WAIT],
         tenant=tenant_current(),
     )
-    soon = [o for o in outcomes if o.status == "wait" and o.delay <= COUNTDOWN_LIMIT]
+    soon = [o for o in outcomes if o.status == OutcomeStatus.WAIT and o.delay <= COUNTDOWN_LIMIT]
     if soon:
         schema = connection.schema_name
         transaction.on_commit(lambda: _enqueue_retries(schema, soon))
 
 
 def _enqueue_retries(schema: str, outcomes: list[Outcome]) -> None:
-    from mailer.queue import email_queue_kick
-
     # One drain per distinct second is enough: each drains every email due by then.
     for seconds in sorted({math.ceil(o.delay.total_seconds()) for o in outcomes}):
-        if not email_queue_kick(schema, countdown=seconds or None):
+        if not email_wake(schema, countdown=seconds or None):
             return  # the broker is down: the sweeper takes over

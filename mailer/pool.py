@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from mailer.routing import Route
 from smtp_integration.transport import SmtpConnection
+from tenants.models import EmailTransport
 
 # Providers drop idle sessions after a while; past these a connection is checked or replaced.
 CHECK_AFTER_IDLE = 10.0
@@ -40,7 +41,7 @@ class ConnectionPool:
         """An open connection for ``route``, reused when it is still healthy."""
         entries = self._entries
         now = time.monotonic()
-        family = route.pool_key[:-1] if route.pool_key[0] == "custom" else None
+        family = route.pool_key[:-1] if route.pool_key[0] == EmailTransport.CUSTOM else None
         for key, other in list(entries.items()):
             replaced = family is not None and key[:-1] == family and key != route.pool_key
             if replaced or now - other.last_used > DROP_AFTER_IDLE:

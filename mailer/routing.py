@@ -9,29 +9,27 @@ from functools import cache, lru_cache
 from django.conf import settings
 from django.db import connection
 
-from mailer.models import Transport
 from smtp_integration.models import SmtpConfig
-from smtp_integration.netpolicy import SmtpPolicy
 from smtp_integration.secrets import password_open
-from smtp_integration.selectors import platform_from_address
-from smtp_integration.transport import SmtpServerConfig
-from tenants.models import EmailHealth
+from smtp_integration.selectors import platform_from_address, smtp_policy
+from smtp_integration.transport import Reason, SmtpPolicy, SmtpServerConfig, TlsMode
+from tenants.models import EmailHealth, EmailTransport
 
 # Integration-wide failures: every email would fail the same way, so the queue pauses and the
 # admins are told, instead of failing each email until it expires.
 PAUSING_REASONS = frozenset(
     {
-        "auth_failed",
-        "auth_required",
-        "auth_unavailable",
-        "certificate_invalid",
-        "tls_mismatch",
-        "starttls_unavailable",
-        "host_blocked",
-        "port_not_allowed",
-        "plaintext_not_allowed",
-        "unresolvable",
-        "invalid_host",
+        Reason.AUTH_FAILED,
+        Reason.AUTH_REQUIRED,
+        Reason.AUTH_UNAVAILABLE,
+        Reason.CERTIFICATE_INVALID,
+        Reason.TLS_MISMATCH,
+        Reason.STARTTLS_UNAVAILABLE,
+        Reason.HOST_BLOCKED,
+        Reason.PORT_NOT_ALLOWED,
+        Reason.PLAINTEXT_NOT_ALLOWED,
+        Reason.UNRESOLVABLE,
+        Reason.INVALID_HOST,
     }
 )
 
@@ -58,7 +56,7 @@ def _platform_policy(port: int, tls_mode: str, ca_file: str | None) -> SmtpPolic
     return SmtpPolicy(
         allowed_ports=frozenset({port}),
         allowed_networks=everywhere,
-        allow_plaintext=tls_mode == "none",
+        allow_plaintext=tls_mode == TlsMode.NONE,
         ca_file=ca_file,
     )
 
@@ -73,13 +71,19 @@ def platform_route(*, tenant_name: str, fallback: bool = False) -> Route:
         local_hostname=settings.PLATFORM_EMAIL_DOMAIN,
     )
     return Route(
-        transport=Transport.PLATFORM_DEFAULT,
+        transport=EmailTransport.PLATFORM_DEFAULT,
         server=server,
         policy=_platform_policy(server.port, server.tls_mode, settings.SMTP_CA_FILE),
         from_address=platform_from_address(),
         from_name=tenant_name,
         reply_to="",
-        pool_key=("platform", server.host, server.port, server.tls_mode, server.username),
+        pool_key=(
+            EmailTransport.PLATFORM_DEFAULT,
+            server.host,
+            server.port,
+            server.tls_mode,
+            server.username,
+        ),
         rate=settings.PLATFORM_SMTP_RATE_LIMIT,
         fallback=fallback,
     )
@@ -103,25 +107,15 @@ def _custom_route(schema_name: str, secret_id, version: int, config: SmtpConfig)
         local_hostname=settings.PLATFORM_EMAIL_DOMAIN,
     )
     return Route(
-        transport=Transport.CUSTOM,
+        transport=EmailTransport.CUSTOM,
         server=server,
-        policy=SmtpPolicy.from_settings(),
+        policy=smtp_policy(),
         from_address=config.from_address,
         from_name=config.from_name,
         reply_to=config.reply_to,
-        pool_key=("custom", schema_name, str(secret_id), version),
+        pool_key=(EmailTransport.CUSTOM, schema_name, str(secret_id), version),
         rate=(config.max_per_minute, 60) if config.max_per_minute else None,
     )
-
-
-def config_for_sending() -> SmtpConfig | None:
-    """The tenant's SMTP config, share-locked until the caller's transaction ends.
-
-    A Save or toggle takes this row FOR UPDATE, so it waits for emails being sent now and
-    every email started after it commits sees the new version: the cutover is exact.
-    """
-    rows = list(SmtpConfig.objects.raw("SELECT * FROM smtp_integration_smtpconfig FOR SHARE"))
-    return rows[0] if rows else None
 
 
 def is_paused(config: SmtpConfig | None) -> bool:

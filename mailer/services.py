@@ -1,253 +1,93 @@
-"""Delivery: claim due emails, send each through the route active now, finish each one."""
+"""The mailer's writes that platform code and other apps call: queue, resume, requeue."""
 
 from __future__ import annotations
 
-import logging
-import random
-import time
-from datetime import timedelta
+import uuid
+from contextlib import nullcontext
+from functools import partial
 
 from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
+from django_tenants.utils import schema_context, tenant_context
 
-from mailer.health import HealthReport, health_apply
-from mailer.models import EmailStatus, OutboundEmail
-from mailer.outcomes import Outcome, outcomes_finish
-from mailer.pool import pool
-from mailer.queue import email_queue_kick, email_queue_kick_clear
-from mailer.ratelimit import RateLimiterUnavailable, rate_acquire, rate_key
-from mailer.routing import (
-    PAUSING_REASONS,
-    Route,
-    config_for_sending,
-    custom_route,
-    is_paused,
-    platform_route,
-)
-from mailer.validation import kind_get
-from smtp_integration.exceptions import SmtpError
-from smtp_integration.message import build_message
+from mailer.models import EmailStatus, OutboundEmail, WaitReason
+from mailer.rendering import email_render
+from mailer.validation import context_clean, kind_get, recipient_clean
+from mailer.wakeup import email_wake
 from tenants.selectors import tenant_current
 
-logger = logging.getLogger(__name__)
 
-BATCH_SIZE = 50
-COMMIT_EVERY = 10
-DRAIN_BUDGET = 20.0
-# How long a paused integration's emails wait before they look again (a Save resumes at once).
-PAUSED_RECHECK = timedelta(minutes=2)
-LIMITER_DOWN_RETRY = timedelta(seconds=5)
-# Steps before any message is on the wire: a failure there is the route's, not the email's.
-_ROUTE_STEPS = frozenset({"resolve", "connect", "tls", "ehlo", "auth"})
+class NoTenant(ValueError):
+    """send_email() was called outside a tenant without tenant=."""
 
 
-def lease() -> timedelta:
-    return timedelta(seconds=settings.MAILER_LEASE_SECONDS)
-
-
-def backoff(attempt: int) -> timedelta:
-    """Exponential backoff with ±20 % jitter, capped."""
-    base = settings.MAILER_RETRY_BASE_SECONDS * 2 ** max(0, attempt - 1)
-    seconds = min(base, settings.MAILER_RETRY_MAX_SECONDS) * random.uniform(0.8, 1.2)
-    return timedelta(seconds=seconds)
-
-
-def email_claim(*, limit: int = BATCH_SIZE) -> list[OutboundEmail]:
-    """Take up to ``limit`` due emails with a lease; other workers skip them."""
-    now = timezone.now()
-    with connection.cursor() as cursor:
-        cursor.execute(
-            """
-            UPDATE mailer_outboundemail SET status = 'sending', lease_expires_at = %s
-            WHERE id IN (
-                SELECT id FROM mailer_outboundemail
-                WHERE status = 'queued' AND (next_attempt_at <= %s OR expires_at <= %s)
-                ORDER BY next_attempt_at, id
-                LIMIT %s
-                FOR UPDATE SKIP LOCKED
-            )
-            RETURNING id
-            """,
-            [now + lease(), now, now, limit],
+def _current_tenant():
+    tenant = tenant_current()
+    if tenant is None:
+        raise NoTenant(
+            "send_email() needs a tenant: call it in a tenant's request or pass tenant=."
         )
-        ids = [row[0] for row in cursor.fetchall()]
-    if not ids:
-        return []
-    return list(OutboundEmail.objects.filter(pk__in=ids).order_by("next_attempt_at", "pk"))
+    return tenant
 
 
-def email_drain(*, schema_name: str) -> int:
-    """Deliver the tenant's due emails batch after batch; returns how many were handled.
+def send_email(
+    kind: str, *, to: str, context: dict, tenant=None, force_platform_default: bool = False
+) -> OutboundEmail:
+    """Queue one email of ``kind`` to ``to``.
 
-    A full batch means more may be waiting: another worker is woken to help before this one
-    sends. After DRAIN_BUDGET the task hands over, so one busy tenant cannot hold a worker.
+    The row is written in the caller's transaction; when that transaction commits, a
+    worker is woken (mailer.wakeup). If the broker is down then, the sweeper sends it later.
+    Raises an EmailRequestError subclass naming what is wrong with the request.
     """
-    email_queue_kick_clear(schema_name)
-    handled = 0
-    deadline = time.monotonic() + DRAIN_BUDGET
-    while emails := email_claim():
-        if len(emails) == BATCH_SIZE:
-            email_queue_kick(schema_name)
-        email_deliver(emails)
-        handled += len(emails)
-        if time.monotonic() > deadline:
-            email_queue_kick(schema_name)
-            break
-    return handled
-
-
-class _Routes:
-    """Routes for one batch, built once from the share-locked config."""
-
-    def __init__(self, config, tenant) -> None:
-        self.config = config
-        self.tenant_name = tenant.display_name
-        self.paused = is_paused(config)
-        self.down: dict[tuple, tuple[str, timedelta]] = {}
-        self._custom: Route | None = None
-
-    def platform(self, *, fallback: bool = False) -> Route:
-        return platform_route(tenant_name=self.tenant_name, fallback=fallback)
-
-    def custom(self) -> Route:
-        if self._custom is None:
-            self._custom = custom_route(self.config)
-        return self._custom
-
-    def uses_custom(self, email: OutboundEmail) -> bool:
-        return not email.force_platform_default and self.config is not None and self.config.enabled
-
-    def may_fall_back(self, email: OutboundEmail) -> bool:
-        return self.config.fallback_to_platform and kind_get(email.kind).fallback_eligible
-
-
-def email_deliver(emails: list[OutboundEmail]) -> list[Outcome]:
-    """Send claimed emails over pooled connections and record how each one ended.
-
-    Emails go in steps of COMMIT_EVERY, each in one transaction that share-locks the SMTP
-    config: a worker killed mid-batch re-sends at most one step's emails.
-    """
-    started = time.monotonic()
-    budget = settings.MAILER_LEASE_SECONDS / 2
-    outcomes: list[Outcome] = []
-    for first in range(0, len(emails), COMMIT_EVERY):
-        step = emails[first : first + COMMIT_EVERY]
-        if time.monotonic() - started > budget:
-            # Give the rest back before the lease runs out and another worker takes them.
-            with transaction.atomic():
-                rest = [Outcome.wait(email, "batch_time", timedelta(0)) for email in step]
-                outcomes_finish(rest)
-            outcomes.extend(rest)
-            continue
-        outcomes.extend(_deliver_step(step))
-    return outcomes
-
-
-def _deliver_step(emails: list[OutboundEmail]) -> list[Outcome]:
-    health = HealthReport()
-    with transaction.atomic():
-        config = config_for_sending()
-        routes = _Routes(config, tenant_current())
-        outcomes = [_deliver_one(email, routes, health) for email in emails]
-        outcomes_finish(outcomes)
-    health_apply(config, health)
-    return outcomes
-
-
-def _deliver_one(email: OutboundEmail, routes: _Routes, health: HealthReport) -> Outcome:
-    if email.expires_at <= timezone.now():
-        return Outcome.failed(email, reason="expired", cause=email.waiting_for)
-    if not routes.uses_custom(email):
-        return _send_via(email, routes.platform(), routes, health)
-    if routes.paused:
-        if routes.may_fall_back(email):
-            return _send_via(email, routes.platform(fallback=True), routes, health)
-        return Outcome.wait(email, "smtp_paused", PAUSED_RECHECK)
-    return _send_via(email, routes.custom(), routes, health)
-
-
-def _send_via(email: OutboundEmail, route: Route, routes: _Routes, health: HealthReport) -> Outcome:
-    if route.pool_key in routes.down:
-        reason, delay = routes.down[route.pool_key]
-        return Outcome.wait(email, reason, delay)
-    waiting = _rate_wait(email, route)
-    if waiting is not None:
-        return waiting
-    try:
-        smtp = pool.connection(route)
-        result = smtp.send(
-            _message(email, route), from_addr=route.from_address, to_addrs=[email.to_address]
-        )
-    except SmtpError as error:
-        return _after_error(email, route, error, routes, health)
-    health.success(route)
-    return Outcome.sent(email, route, result.code, result.reply)
-
-
-def _rate_wait(email: OutboundEmail, route: Route) -> Outcome | None:
-    """None when the email may go now; else how it waits or, past its lifetime, fails."""
-    if route.rate is None:
-        return None
-    limit, window = route.rate
-    try:
-        decision = rate_acquire(
-            key=rate_key(connection.schema_name, route.transport),
-            limit=limit,
-            window_seconds=window,
-            token=str(email.pk),
-        )
-    except RateLimiterUnavailable:
-        logger.warning("Rate limiter unavailable; email %s waits.", email.pk)
-        return Outcome.wait(email, "rate_limiter_unavailable", LIMITER_DOWN_RETRY)
-    if decision.allowed:
-        return None
-    delay = timedelta(seconds=decision.retry_after)
-    if timezone.now() + delay >= email.expires_at:
-        return Outcome.failed(email, route=route, reason="expired", cause="rate_limited")
-    return Outcome.wait(email, "rate_limited", delay)
-
-
-def _message(email: OutboundEmail, route: Route):
-    return build_message(
-        from_address=route.from_address,
-        from_name=route.from_name,
-        reply_to=route.reply_to,
-        to=email.to_address,
-        subject=email.subject,
-        text=email.body_text,
-        html=email.body_html or None,
-        message_id=email.message_id,
-        headers={"Auto-Submitted": "auto-generated"},
+    spec = kind_get(kind)
+    address = recipient_clean(to)
+    context = context_clean(spec, context)
+    switch = (
+        tenant_context(tenant)
+        if tenant is not None and tenant.schema_name != connection.schema_name
+        else nullcontext()
     )
+    with switch:
+        current = tenant or _current_tenant()
+        rendered = email_render(spec, context=context, tenant_name=current.display_name)
+        now = timezone.now()
+        email = OutboundEmail.objects.create(
+            kind=spec.name,
+            to_address=address,
+            subject=rendered.subject,
+            body_text=rendered.text,
+            body_html=rendered.html,
+            # On the platform's domain, as providers do: stable whatever route sends it.
+            message_id=f"<{uuid.uuid4().hex}@{settings.PLATFORM_EMAIL_DOMAIN}>",
+            force_platform_default=force_platform_default,
+            next_attempt_at=now,
+            expires_at=now + spec.lifetime,
+        )
+        transaction.on_commit(partial(_after_commit, current.schema_name, email.pk))
+    return email
 
 
-def _after_error(
-    email: OutboundEmail, route: Route, error: SmtpError, routes: _Routes, health: HealthReport
-) -> Outcome:
-    pool.discard(route)
-    email.attempts += 1
-    health.failure(route, error)
-    fallback_possible = route.transport == "custom" and routes.may_fall_back(email)
-    if route.transport == "custom" and error.reason in PAUSING_REASONS:
-        routes.paused = True
-        health.pause(route, error)
-        if fallback_possible:
-            return _send_via(email, routes.platform(fallback=True), routes, health)
-        return Outcome.wait(email, "smtp_paused", PAUSED_RECHECK, route=route, error=error)
-    if error.permanent:
-        return Outcome.failed(email, route=route, reason=error.reason, error=error)
-    if fallback_possible:
-        return _send_via(email, routes.platform(fallback=True), routes, health)
-    if email.attempts >= settings.MAILER_MAX_ATTEMPTS:
-        return Outcome.failed(email, route=route, reason=error.reason, error=error)
-    delay = backoff(email.attempts)
-    if timezone.now() + delay >= email.expires_at:
-        return Outcome.failed(email, route=route, reason="expired", cause=error.reason, error=error)
-    if error.step in _ROUTE_STEPS:
-        # The server is unreachable: the rest of this batch waits instead of trying again.
-        routes.down[route.pool_key] = (error.reason, delay)
-    return Outcome.wait(email, error.reason, delay, route=route, error=error)
+def _after_commit(schema_name: str, email_id: int) -> None:
+    if not email_wake(schema_name):
+        with schema_context(schema_name):
+            # Marked, so the next sweep takes it at once instead of after the grace period.
+            OutboundEmail.objects.filter(pk=email_id, status=EmailStatus.QUEUED).update(
+                waiting_for=WaitReason.BROKER_UNAVAILABLE
+            )
+
+
+def email_queue_resume() -> int:
+    """The SMTP config changed: emails waiting for a working server try again now."""
+    resumed = (
+        OutboundEmail.objects.filter(status=EmailStatus.QUEUED)
+        .exclude(waiting_for__in=["", WaitReason.RATE_LIMITED])
+        .update(next_attempt_at=timezone.now())
+    )
+    if resumed:
+        schema = connection.schema_name
+        transaction.on_commit(lambda: email_wake(schema))
+    return resumed
 
 
 def email_requeue_stale() -> int:
@@ -258,5 +98,5 @@ def email_requeue_stale() -> int:
         status=EmailStatus.QUEUED,
         lease_expires_at=None,
         next_attempt_at=timezone.now(),
-        waiting_for="lease_expired",
+        waiting_for=WaitReason.LEASE_EXPIRED,
     )

@@ -7,7 +7,9 @@ from datetime import timedelta
 from django.db.models import Q
 from django.utils import timezone
 
-from mailer.models import EmailStatus, OutboundEmail
+from mailer.models import EmailStatus, OutboundEmail, WaitReason
+from mailer.services import email_requeue_stale
+from mailer.wakeup import email_wake
 
 # Rows this overdue have missed their own task; younger ones are still on their way.
 GRACE = timedelta(seconds=30)
@@ -15,9 +17,6 @@ GRACE = timedelta(seconds=30)
 
 def email_sweep(*, schema_name: str) -> bool:
     """Requeue expired leases and wake a worker if any email is overdue or expired."""
-    from mailer.queue import email_queue_kick
-    from mailer.services import email_requeue_stale
-
     email_requeue_stale()
     now = timezone.now()
     due = (
@@ -25,11 +24,11 @@ def email_sweep(*, schema_name: str) -> bool:
         .filter(
             Q(next_attempt_at__lte=now - GRACE)
             | Q(expires_at__lte=now)
-            | Q(waiting_for__in=["lease_expired", "broker_unavailable"])
+            | Q(waiting_for__in=[WaitReason.LEASE_EXPIRED, WaitReason.BROKER_UNAVAILABLE])
         )
         .exists()
     )
     if due:
         # One drain is enough: it claims batch after batch and wakes more workers as needed.
-        email_queue_kick(schema_name)
+        email_wake(schema_name)
     return due

@@ -1,12 +1,33 @@
-"""What a failed SMTP step means for the tenant admin, and what to do about it.
+"""The transport's steps and errors in words: what happened, and what the admin can do.
 
 Messages name the host, port, address and server reply they are about; they never contain the
 password (errors are built without it and the transport masks it in server replies).
 """
 
-from smtp_integration.exceptions import STEP_LABELS, SmtpError
+from smtp_integration.transport import (
+    BlockedCategory,
+    HostBlocked,
+    Reason,
+    SmtpError,
+    Step,
+    StepResult,
+    TlsMode,
+)
 
 REPLY_SHOWN = 160
+
+# A step's name inside a sentence ("during the connection").
+STEP_PHRASES = {
+    Step.RESOLVE: "DNS lookup",
+    Step.CONNECT: "the connection",
+    Step.TLS: "TLS setup",
+    Step.EHLO: "EHLO",
+    Step.AUTH: "AUTH",
+    Step.MAIL_FROM: "MAIL FROM",
+    Step.RCPT: "RCPT TO",
+    Step.DATA: "DATA",
+    Step.QUIT: "QUIT",
+}
 
 # Where the usual mistake is provider-specific, say so (host suffix → hint).
 _AUTH_HINTS = (
@@ -25,6 +46,41 @@ def explain(error: SmtpError) -> str:
     return describe(error)
 
 
+def step_detail(step: StepResult) -> str:
+    """One line on what a step of Test connection did, found or why it failed."""
+    if step.ok is None:
+        return step.skipped.label if step.skipped else "Skipped"
+    if step.ok is False:
+        return Reason(step.reason).label if step.reason else "Failed"
+    facts = step.facts
+    describe = {
+        Step.RESOLVE: lambda: (
+            f"{facts['host']} is an IP address: no lookup needed"
+            if facts["ip_literal"]
+            else f"{facts['host']} resolves to {', '.join(facts['addresses'])}"
+        ),
+        Step.CONNECT: lambda: f"Connected to {facts['address']}",
+        Step.TLS: lambda: f"{facts['version']}, certificate for {facts['server_name']} verified",
+        Step.EHLO: lambda: f"Server offers: {', '.join(facts['features']) or 'no extensions'}",
+        Step.AUTH: lambda: f"Authenticated as {facts['username']} with {facts['mechanism']}",
+        Step.MAIL_FROM: lambda: f"Sender <{facts['address']}> accepted",
+        Step.RCPT: lambda: f"Recipient <{facts['address']}> accepted",
+        Step.DATA: lambda: f"Message accepted ({facts['bytes']} bytes)",
+        Step.QUIT: lambda: "Session closed",
+    }
+    return describe[step.name]()
+
+
+def host_blocked_text(error: HostBlocked) -> str:
+    """Which address the host is, or resolves to, and why it is refused."""
+    category = BlockedCategory(error.category).label
+    if error.embedded is not None:
+        category = f"{category} (it embeds {error.embedded})"
+    if error.literal:
+        return f"{error.host} is {category}"
+    return f"{error.host} resolves to {error.address}, {category}"
+
+
 def _server_said(error: SmtpError) -> str:
     reply = error.reply if len(error.reply) <= REPLY_SHOWN else error.reply[: REPLY_SHOWN - 1] + "…"
     return f"{error.code} {reply}".strip() if error.code is not None else reply
@@ -35,7 +91,10 @@ def _where(error: SmtpError) -> str:
 
 
 def _host_blocked(error) -> str:
-    return f"{error}; ask your operator to allow this network if the server really is there"
+    return (
+        f"{host_blocked_text(error)}; ask your operator to allow this network if the server "
+        "really is there"
+    )
 
 
 def _port_not_allowed(error) -> str:
@@ -47,7 +106,10 @@ def _port_not_allowed(error) -> str:
 
 
 def _invalid_host(error) -> str:
-    return f"{error}: enter a host name such as smtp.example.com, without scheme, port or path"
+    return (
+        f"{error.shown} is not a valid host name or IP address: enter a host name such as "
+        "smtp.example.com, without scheme, port or path"
+    )
 
 
 def _unresolvable(error) -> str:
@@ -58,7 +120,10 @@ def _unresolvable(error) -> str:
 
 
 def _dns_unavailable(error) -> str:
-    return f"{error}; DNS is not answering right now, try again in a minute"
+    return (
+        f"DNS lookup for {error.host} failed ({error.detail}); DNS is not answering right now, "
+        "try again in a minute"
+    )
 
 
 def _plaintext(error) -> str:
@@ -83,17 +148,17 @@ def _unreachable(error) -> str:
 
 
 def _timeout(error) -> str:
-    if error.step in ("connect", "tls"):
+    if error.step in (Step.CONNECT, Step.TLS):
         return (
             f"{_where(error)} did not answer in time: check the host and port; a firewall may "
             "be dropping the connection"
         )
-    label = STEP_LABELS.get(error.step or "", "the session")
+    label = STEP_PHRASES.get(error.step, "the session")
     return f"The server stopped answering during {label}: try again later"
 
 
 def _tls_mismatch(error) -> str:
-    if error.tls_mode == "tls":
+    if error.tls_mode == TlsMode.TLS:
         return (
             f"The server on port {error.port} speaks plain SMTP first; choose STARTTLS, not TLS "
             "(or use port 465 for TLS)"
@@ -195,7 +260,7 @@ def _temporary_failure(error) -> str:
 
 
 def _connection_lost(error) -> str:
-    label = STEP_LABELS.get(error.step or "", "the session")
+    label = STEP_PHRASES.get(error.step, "the session")
     return (
         f"The server closed the connection during {label}: try again; if it keeps happening, "
         "check the port and TLS mode"
@@ -209,33 +274,44 @@ def _connection_rejected(error) -> str:
     )
 
 
+def _smtputf8(error) -> str:
+    return (
+        "The server does not accept international (non-ASCII) addresses: use an ASCII From "
+        "address, or a provider that supports SMTPUTF8"
+    )
+
+
 def _generic(error) -> str:
-    return str(error)
+    said = _server_said(error)
+    label = Reason(error.reason).label if error.reason in Reason.values else "SMTP error"
+    where = STEP_PHRASES.get(error.step, "the session")
+    return f"{label} during {where}" + (f" ({said})" if said else "")
 
 
 _MESSAGES = {
-    "host_blocked": _host_blocked,
-    "port_not_allowed": _port_not_allowed,
-    "invalid_host": _invalid_host,
-    "unresolvable": _unresolvable,
-    "dns_unavailable": _dns_unavailable,
-    "plaintext_not_allowed": _plaintext,
-    "connection_refused": _connection_refused,
-    "unreachable": _unreachable,
-    "timeout": _timeout,
-    "tls_mismatch": _tls_mismatch,
-    "certificate_invalid": _certificate_invalid,
-    "tls_failed": _tls_failed,
-    "starttls_unavailable": _starttls_unavailable,
-    "auth_failed": _auth_failed,
-    "auth_unavailable": _auth_unavailable,
-    "auth_required": _auth_required,
-    "sender_rejected": _sender_rejected,
-    "recipient_rejected": _recipient_rejected,
-    "relay_denied": _relay_denied,
-    "message_rejected": _message_rejected,
-    "rate_limited": _rate_limited,
-    "temporary_failure": _temporary_failure,
-    "connection_lost": _connection_lost,
-    "connection_rejected": _connection_rejected,
+    Reason.HOST_BLOCKED: _host_blocked,
+    Reason.PORT_NOT_ALLOWED: _port_not_allowed,
+    Reason.INVALID_HOST: _invalid_host,
+    Reason.UNRESOLVABLE: _unresolvable,
+    Reason.DNS_UNAVAILABLE: _dns_unavailable,
+    Reason.PLAINTEXT_NOT_ALLOWED: _plaintext,
+    Reason.CONNECTION_REFUSED: _connection_refused,
+    Reason.UNREACHABLE: _unreachable,
+    Reason.TIMEOUT: _timeout,
+    Reason.TLS_MISMATCH: _tls_mismatch,
+    Reason.CERTIFICATE_INVALID: _certificate_invalid,
+    Reason.TLS_FAILED: _tls_failed,
+    Reason.STARTTLS_UNAVAILABLE: _starttls_unavailable,
+    Reason.AUTH_FAILED: _auth_failed,
+    Reason.AUTH_UNAVAILABLE: _auth_unavailable,
+    Reason.AUTH_REQUIRED: _auth_required,
+    Reason.SENDER_REJECTED: _sender_rejected,
+    Reason.RECIPIENT_REJECTED: _recipient_rejected,
+    Reason.RELAY_DENIED: _relay_denied,
+    Reason.MESSAGE_REJECTED: _message_rejected,
+    Reason.RATE_LIMITED: _rate_limited,
+    Reason.TEMPORARY_FAILURE: _temporary_failure,
+    Reason.CONNECTION_LOST: _connection_lost,
+    Reason.CONNECTION_REJECTED: _connection_rejected,
+    Reason.SMTPUTF8_UNSUPPORTED: _smtputf8,
 }

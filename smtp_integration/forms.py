@@ -7,27 +7,21 @@ import re
 from django import forms
 
 from cymmetri.validators import reject_control_characters
-from smtp_integration.exceptions import (
+from smtp_integration.diagnostics import host_blocked_text
+from smtp_integration.models import CONFIG_FIELDS, CREDENTIAL_FIELDS, SmtpConfig
+from smtp_integration.selectors import smtp_policy
+from smtp_integration.transport import (
     DnsUnavailable,
     HostBlocked,
     HostUnresolvable,
     InvalidHost,
     PortNotAllowed,
+    SmtpPolicy,
+    TlsMode,
+    parse_host,
+    resolve_and_check,
 )
-from smtp_integration.models import SmtpConfig, TlsMode
-from smtp_integration.netpolicy import SmtpPolicy, parse_host, resolve_and_check
 
-# Changing any of these points the password at another account or server: ask for it again.
-CREDENTIAL_FIELDS = ("host", "port", "tls_mode", "username")
-# Every stored field the form edits (the password is handled on its own).
-CONFIG_FIELDS = (
-    *CREDENTIAL_FIELDS,
-    "from_address",
-    "from_name",
-    "reply_to",
-    "max_per_minute",
-    "fallback_to_platform",
-)
 _MASK = re.compile(r"^[*•●·xX]{4,}$")
 HOST_RESOLVE_TIMEOUT = 5.0
 
@@ -100,7 +94,7 @@ class SmtpConfigForm(forms.Form):
         self, *args, config: SmtpConfig | None = None, policy: SmtpPolicy | None = None, **kwargs
     ):
         self.config = config
-        self.policy = policy or SmtpPolicy.from_settings()
+        self.policy = policy or smtp_policy()
         self.addresses: list = []
         if config is not None and "initial" not in kwargs:
             kwargs["initial"] = {name: getattr(config, name) for name in CONFIG_FIELDS}
@@ -205,15 +199,16 @@ class SmtpConfigForm(forms.Form):
         except HostBlocked as exc:
             self.add_error(
                 "host",
-                f"{exc}: the platform does not connect there. If this is your own relay on a "
-                "private network, ask your operator to allow that network.",
+                f"{host_blocked_text(exc)}: the platform does not connect there. If this is "
+                "your own relay on a private network, ask your operator to allow that network.",
             )
         except HostUnresolvable:
             self.add_error("host", f"{host} does not resolve to any address; check the spelling.")
         except DnsUnavailable:
             self.add_error("host", f"{host} could not be looked up right now; try again shortly.")
         except PortNotAllowed as exc:
-            self.add_error("port", str(exc))
+            allowed = ", ".join(str(port) for port in exc.allowed)
+            self.add_error("port", f"Port {port} is not allowed (allowed: {allowed})")
 
     def changed_credentials(self, data: dict) -> list[str]:
         """Credential fields that differ from the stored configuration."""

@@ -3,16 +3,24 @@ import uuid
 from django.conf import settings
 from django.db import models
 
+from smtp_integration.transport import TlsMode
 from tenants.models import DeliverabilityStatus, EmailHealth
 
 # The integration's pages (configuration, deliverability, activity, previews) need it.
 CHANGE_PERMISSION = "smtp_integration.change_smtpconfig"
 
 
-class TlsMode(models.TextChoices):
-    STARTTLS = "starttls", "STARTTLS"
-    TLS = "tls", "TLS"
-    NONE = "none", "None (unencrypted)"
+# Changing any of these points the password at another account or server: ask for it again.
+CREDENTIAL_FIELDS = ("host", "port", "tls_mode", "username")
+# Every stored field an admin edits (the password is handled on its own).
+CONFIG_FIELDS = (
+    *CREDENTIAL_FIELDS,
+    "from_address",
+    "from_name",
+    "reply_to",
+    "max_per_minute",
+    "fallback_to_platform",
+)
 
 
 class SmtpConfig(models.Model):

@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 from smtp_integration.providers import PROVIDERS
-
-TLS_LABELS = {"starttls": "STARTTLS", "tls": "TLS", "none": "no TLS"}
+from smtp_integration.transport import TlsMode
 
 
 def presets_for_page() -> list[dict]:
@@ -21,7 +20,7 @@ def presets_for_page() -> list[dict]:
                     for part in (
                         endpoint.label,
                         f"{endpoint.host}:{endpoint.port}" if endpoint.host else "",
-                        TLS_LABELS[endpoint.tls_mode],
+                        TlsMode(endpoint.tls_mode).label,
                     )
                     if part
                 ),

@@ -13,9 +13,11 @@ import re
 from dataclasses import dataclass, field
 from datetime import date
 
+from smtp_integration.transport.types import TlsMode
+
 CHECKED = date(2026, 11, 23)
 
-STARTTLS, TLS = "starttls", "tls"
+STARTTLS, TLS = TlsMode.STARTTLS, TlsMode.TLS
 
 
 @dataclass(frozen=True)

@@ -1,13 +1,15 @@
-"""Reads about the tenant's email delivery."""
+"""Reads about the tenant's email delivery: every read of the SMTP config goes through here."""
 
 from __future__ import annotations
 
+import ipaddress
 from dataclasses import dataclass
 
 from django.conf import settings
 from django.urls import reverse
 
 from smtp_integration.models import SmtpConfig, SmtpConnectionTest
+from smtp_integration.transport import SmtpPolicy
 from tenants.models import EmailHealth
 
 _PERIODS = {1: "second", 60: "minute", 3600: "hour", 86400: "day"}
@@ -20,6 +22,34 @@ class EmailDeliveryStatus:
     from_address: str
     detail: str
     url: str = ""
+
+
+def smtp_config_get() -> SmtpConfig | None:
+    """The tenant's SMTP config, if it has one."""
+    return SmtpConfig.objects.first()
+
+
+def smtp_config_for_sending() -> SmtpConfig | None:
+    """The tenant's SMTP config, share-locked until the caller's transaction ends.
+
+    A Save or toggle takes this row FOR UPDATE, so it waits for emails being sent now and
+    every email started after it commits sees the new version: the cutover is exact.
+    """
+    rows = list(SmtpConfig.objects.raw("SELECT * FROM smtp_integration_smtpconfig FOR SHARE"))
+    return rows[0] if rows else None
+
+
+def smtp_policy() -> SmtpPolicy:
+    """Where tenants' SMTP connections may go: SMTP_ALLOWED_PORTS and friends."""
+    return SmtpPolicy(
+        allowed_ports=frozenset(int(port) for port in settings.SMTP_ALLOWED_PORTS),
+        allowed_networks=tuple(
+            ipaddress.ip_network(cidr, strict=False)
+            for cidr in settings.SMTP_ALLOWED_PRIVATE_NETWORKS
+        ),
+        allow_plaintext=settings.SMTP_ALLOW_PLAINTEXT,
+        ca_file=settings.SMTP_CA_FILE or None,
+    )
 
 
 def platform_from_address() -> str:

@@ -11,8 +11,13 @@ from django.utils import timezone
 
 from audit.models import AuditAction
 from audit.services import audit_record
-from smtp_integration.forms import CONFIG_FIELDS, CREDENTIAL_FIELDS
-from smtp_integration.models import SmtpConfig, SmtpConnectionTest, TestOutcome
+from smtp_integration.models import (
+    CONFIG_FIELDS,
+    CREDENTIAL_FIELDS,
+    SmtpConfig,
+    SmtpConnectionTest,
+    TestOutcome,
+)
 from smtp_integration.secrets import password_open, password_seal, settings_fingerprint
 from smtp_integration.signals import smtp_config_changed
 from tenants.models import EmailHealth, EmailTransport
@@ -39,10 +44,6 @@ def _status_sync(config: SmtpConfig | None) -> None:
         transport = EmailTransport.CUSTOM if config.enabled else EmailTransport.CUSTOM_DISABLED
         health = config.health
     tenant_email_status_set(tenant=tenant_current(), transport=transport, health=health)
-
-
-def smtp_config_get() -> SmtpConfig | None:
-    return SmtpConfig.objects.first()
 
 
 def smtp_config_save(*, actor, data: dict, request: HttpRequest | None = None) -> SaveResult:

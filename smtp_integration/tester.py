@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict
+from dataclasses import asdict, dataclass
 from datetime import timedelta
 
 from django.http import HttpRequest
@@ -11,12 +11,18 @@ from django.utils import timezone
 from audit.models import AuditAction
 from audit.services import audit_record
 from cymmetri.throttle import Throttle
-from smtp_integration.forms import CREDENTIAL_FIELDS
-from smtp_integration.message import build_message
-from smtp_integration.models import SmtpConfig, SmtpConnectionTest, TestOutcome
-from smtp_integration.netpolicy import SmtpPolicy
+from smtp_integration.diagnostics import explain, step_detail
+from smtp_integration.models import CREDENTIAL_FIELDS, SmtpConfig, SmtpConnectionTest, TestOutcome
 from smtp_integration.secrets import password_open, settings_fingerprint
-from smtp_integration.transport import ProbeResult, SmtpServerConfig, probe
+from smtp_integration.selectors import smtp_config_get, smtp_policy
+from smtp_integration.transport import (
+    ProbeResult,
+    SmtpServerConfig,
+    Step,
+    StepResult,
+    build_message,
+    probe,
+)
 from tenants.selectors import tenant_current
 
 TEST_DEADLINE_SECONDS = 20.0
@@ -29,6 +35,62 @@ TEST_THROTTLE = Throttle(
     f"You have run {TESTS_PER_WINDOW} connection tests in the last 10 minutes. "
     "Try again in {wait}.",
 )
+
+
+@dataclass(frozen=True)
+class ShownStep:
+    """One step of a test as the page shows it."""
+
+    name: str
+    label: str
+    ok: bool | None
+    code: int | None
+    reply: str
+    detail: str
+    duration_ms: float
+
+    @classmethod
+    def of(cls, step: StepResult) -> ShownStep:
+        return cls(
+            name=step.name,
+            label=Step(step.name).label,
+            ok=step.ok,
+            code=step.code,
+            reply=step.reply,
+            detail=step_detail(step),
+            duration_ms=step.duration_ms,
+        )
+
+
+@dataclass(frozen=True)
+class ConnectionTestResult:
+    """How a test ended: each step, and what it means for the admin."""
+
+    ok: bool
+    steps: list[ShownStep]
+    message: str
+    reason: str
+    duration_ms: float
+
+    @property
+    def failed_step(self) -> ShownStep | None:
+        return next((step for step in self.steps if step.ok is False), None)
+
+
+def _result(probed: ProbeResult, *, server: SmtpServerConfig, to: str) -> ConnectionTestResult:
+    if probed.ok:
+        sent = probed.sent
+        where = f"{server.host}:{server.port}"
+        message = f"Test email to {to} accepted by {where} ({sent.code} {sent.reply})"
+    else:
+        message = explain(probed.error)
+    return ConnectionTestResult(
+        ok=probed.ok,
+        steps=[ShownStep.of(step) for step in probed.steps],
+        message=message,
+        reason=probed.error.reason if probed.error is not None else "",
+        duration_ms=probed.duration_ms,
+    )
 
 
 def _password_for_test(data: dict, config: SmtpConfig | None) -> str:
@@ -61,10 +123,12 @@ def _test_message(*, data: dict, to: str, tenant_name: str):
     )
 
 
-def smtp_connection_test(*, actor, data: dict, request: HttpRequest | None = None) -> ProbeResult:
+def smtp_connection_test(
+    *, actor, data: dict, request: HttpRequest | None = None
+) -> ConnectionTestResult:
     """Send a test email with the settings as typed; record and audit the outcome."""
     TEST_THROTTLE.take(str(actor.pk))
-    config = SmtpConfig.objects.first()
+    config = smtp_config_get()
     password = _password_for_test(data, config)
     server = SmtpServerConfig(
         host=data["host"],
@@ -74,16 +138,17 @@ def smtp_connection_test(*, actor, data: dict, request: HttpRequest | None = Non
         password=password,
     )
     message = _test_message(data=data, to=actor.email, tenant_name=tenant_current().display_name)
-    result = probe(
+    probed = probe(
         server,
-        SmtpPolicy.from_settings(),
+        smtp_policy(),
         from_addr=data["from_address"],
         to_addr=actor.email,
         message=message,
         deadline_s=TEST_DEADLINE_SECONDS,
     )
+    result = _result(probed, server=server, to=actor.email)
     outcome = TestOutcome.PASSED if result.ok else TestOutcome.FAILED
-    reason = result.error.reason if result.error is not None else ""
+    reason = result.reason
     SmtpConnectionTest.objects.create(
         actor=actor,
         actor_email=actor.email,

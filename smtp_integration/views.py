@@ -13,12 +13,12 @@ from smtp_integration.presets import presets_for_page
 from smtp_integration.selectors import (
     email_delivery_status,
     platform_from_address,
+    smtp_config_get,
     smtp_last_test,
 )
 from smtp_integration.selectors_deliverability import deliverability_summary
 from smtp_integration.services import (
     smtp_config_delete,
-    smtp_config_get,
     smtp_config_save,
     smtp_config_toggle,
 )

@@ -16,13 +16,12 @@ from smtp_integration.domain_checks import (
 )
 from smtp_integration.forms_deliverability import ADD, DkimSelectorForm
 from smtp_integration.models import CHANGE_PERMISSION, DeliverabilityStatus
-from smtp_integration.selectors import platform_from_address
+from smtp_integration.selectors import platform_from_address, smtp_config_get
 from smtp_integration.selectors_deliverability import (
     DeliverabilityPage,
     deliverability_page_get,
     deliverability_target,
 )
-from smtp_integration.services import smtp_config_get
 
 TAB = "integrations:email_smtp_deliverability"
 PROPAGATION_NOTE = (

@@ -72,13 +72,18 @@ def _public_schema_between_tests():
 
 
 @pytest.fixture(autouse=True)
-def _throttles_cleared(_test_settings):
-    """Page limits (cymmetri.throttle) live in the session's Redis:
-    every test starts with none."""
+def _redis_state_cleared(_test_settings):
+    """Page limits, send limits and wake-up keys live in the session's Redis: every test
+    starts with none, whatever the test before left (a killed worker's wake-up key would hold
+    back the next test's first email)."""
     import redis
 
     client = redis.Redis.from_url(settings.REDIS_URL)
-    keys = list(client.scan_iter("*throttle:*"))
+    keys = [
+        key
+        for pattern in ("*throttle:*", "*ratelimit:*", "*mailer:kick:*")
+        for key in client.scan_iter(pattern)
+    ]
     if keys:
         client.delete(*keys)
 
@@ -351,7 +356,7 @@ def use_celery_worker(celery_worker):
     from cymmetri.celery import app
 
     app.conf.task_default_queue = celery_worker.queue
-    return celery_worker
+    return celery_worker.ensure_running(app)
 
 
 @pytest.fixture(scope="session")

@@ -89,6 +89,17 @@ class CeleryWorker:
                 time.sleep(0.1)
         raise TimeoutError("The Celery worker did not answer a ping within 30 s.")
 
+    def ensure_running(self, app) -> CeleryWorker:
+        """Start the worker again if it exited or stopped answering (Redis restarted under it)."""
+        if self.process is not None and self.process.poll() is None:
+            try:
+                if app.control.ping(destination=[self.name], timeout=1.0):
+                    return self
+            except Exception:  # noqa: S110  a stale pooled broker connection: restart below
+                pass
+            self.stop()
+        return self.start(app)
+
     def kill(self) -> None:
         """SIGKILL the worker and its pool: nothing gets to clean up or acknowledge."""
         if self.process and self.process.poll() is None:

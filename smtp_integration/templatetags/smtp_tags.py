@@ -4,23 +4,6 @@ from django.utils.timesince import timesince
 
 register = template.Library()
 
-STEP_NAMES = {
-    "resolve": "Resolve",
-    "connect": "Connect",
-    "tls": "TLS",
-    "ehlo": "EHLO",
-    "auth": "AUTH",
-    "mail_from": "MAIL FROM",
-    "rcpt": "RCPT TO",
-    "data": "DATA",
-    "quit": "QUIT",
-}
-
-
-@register.filter
-def step_name(name: str) -> str:
-    return STEP_NAMES.get(name, name)
-
 
 @register.filter
 def step_state(ok) -> str:

@@ -1,26 +1,71 @@
-"""The one place that opens SMTP connections: policy-checked, TLS-verified, deadline-bound."""
+"""The one place that opens SMTP connections: policy-checked, TLS-verified, deadline-bound.
 
-from smtp_integration.netpolicy import SmtpPolicy, ssl_context_for
+It stands alone: it imports nothing else of the project, reads no settings and words no
+text for people. Callers pass a server and a policy and get steps, results and errors
+(``Reason``) back; smtp_integration.diagnostics turns those into advice.
+"""
+
 from smtp_integration.transport.connection import SmtpConnection
-from smtp_integration.transport.probing import probe
+from smtp_integration.transport.errors import (
+    DnsUnavailable,
+    HostBlocked,
+    HostUnresolvable,
+    InvalidHost,
+    PermanentSmtpError,
+    PolicyError,
+    PortNotAllowed,
+    SmtpError,
+    SmtpTimeout,
+    TransientSmtpError,
+)
+from smtp_integration.transport.message import HeaderInjectionError, build_message
+from smtp_integration.transport.policy import (
+    SmtpPolicy,
+    parse_host,
+    resolve_and_check,
+    ssl_context_for,
+)
+from smtp_integration.transport.probe import probe
 from smtp_integration.transport.types import (
-    STEPS,
-    TLS_MODES,
+    SESSION_STEPS,
+    BlockedCategory,
     ProbeResult,
+    Reason,
     SendResult,
+    Skipped,
     SmtpServerConfig,
+    Step,
     StepResult,
+    TlsMode,
 )
 
 __all__ = [
-    "STEPS",
-    "TLS_MODES",
+    "SESSION_STEPS",
+    "BlockedCategory",
+    "DnsUnavailable",
+    "HeaderInjectionError",
+    "HostBlocked",
+    "HostUnresolvable",
+    "InvalidHost",
+    "PermanentSmtpError",
+    "PolicyError",
+    "PortNotAllowed",
     "ProbeResult",
+    "Reason",
     "SendResult",
+    "Skipped",
     "SmtpConnection",
+    "SmtpError",
     "SmtpPolicy",
     "SmtpServerConfig",
+    "SmtpTimeout",
+    "Step",
     "StepResult",
+    "TlsMode",
+    "TransientSmtpError",
+    "build_message",
+    "parse_host",
     "probe",
+    "resolve_and_check",
     "ssl_context_for",
 ]

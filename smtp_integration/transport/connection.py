@@ -1,6 +1,6 @@
 """SmtpConnection: the one place that opens SMTP connections.
 
-The host is resolved and checked once (netpolicy), the socket goes to a checked address, and
+The host is resolved and checked once (policy), the socket goes to a checked address, and
 TLS is verified against the host name. smtplib does the SMTP framing; this module owns the
 socket, TLS, AUTH and timing so that each step can be reported and bounded by a deadline.
 """
@@ -14,19 +14,33 @@ import ssl
 import time
 from typing import NamedTuple
 
-from smtp_integration.exceptions import (
-    STEP_LABELS,
+from smtp_integration.transport.auth import authenticate, choose_mechanism, secret_forms
+from smtp_integration.transport.deadline import Deadline
+from smtp_integration.transport.errors import (
     PermanentSmtpError,
     PlaintextNotAllowed,
     SmtpError,
     SmtpTimeout,
+    answered_in_plaintext,
     classify_reply,
+    hostport,
+    network_error,
 )
-from smtp_integration.netpolicy import SmtpPolicy, parse_host, resolve_and_check, ssl_context_for
-from smtp_integration.transport.auth import authenticate, choose_mechanism, secret_forms
-from smtp_integration.transport.deadline import Deadline
-from smtp_integration.transport.errors import answered_in_plaintext, hostport, network_error
-from smtp_integration.transport.types import SendResult, SmtpServerConfig, StepResult
+from smtp_integration.transport.policy import (
+    SmtpPolicy,
+    parse_host,
+    resolve_and_check,
+    ssl_context_for,
+)
+from smtp_integration.transport.types import (
+    Reason,
+    SendResult,
+    Skipped,
+    SmtpServerConfig,
+    Step,
+    StepResult,
+    TlsMode,
+)
 
 IMPLICIT_TLS_PORT = 465
 # A plain server greets within milliseconds; silence on 465 means it waits for our ClientHello.
@@ -42,7 +56,7 @@ _MIN_MASKED_SECRET = 4
 
 
 class _Done(NamedTuple):
-    detail: str
+    facts: dict
     code: int | None = None
     reply: bytes | str = ""
 
@@ -112,10 +126,10 @@ class SmtpConnection:
         try:
             with self._deadline.watch():
                 mail = functools.partial(self._mail, from_addr, payload, international)
-                self._run("mail_from", mail)
+                self._run(Step.MAIL_FROM, mail)
                 for address in to_addrs:
-                    self._run("rcpt", functools.partial(self._rcpt, address))
-                self._run("data", functools.partial(self._data, from_addr, payload))
+                    self._run(Step.RCPT, functools.partial(self._rcpt, address))
+                self._run(Step.DATA, functools.partial(self._data, from_addr, payload))
         except SmtpError:
             self._reset_session()
             raise
@@ -140,10 +154,10 @@ class SmtpConnection:
         if client is None:
             return
         if self._broken:
-            self._skip("quit", "The connection was already closed")
+            self._skip(Step.QUIT, Skipped.ALREADY_CLOSED)
         else:
             with contextlib.suppress(SmtpError), self._deadline.watch():
-                self._run("quit", self._quit)
+                self._run(Step.QUIT, self._quit)
         self._client = self._sock = None
         client.close()
 
@@ -151,19 +165,19 @@ class SmtpConnection:
 
     def _open(self) -> None:
         mode = self.config.tls_mode
-        if mode == "none" and not self.policy.allow_plaintext:
-            self._run("tls", self._refuse_plaintext)
-        self._run("resolve", self._resolve)
-        self._run("connect", self._connect)
-        if mode == "none":
-            self._skip("tls", "Plaintext SMTP, allowed by SMTP_ALLOW_PLAINTEXT")
+        if mode == TlsMode.NONE and not self.policy.allow_plaintext:
+            self._run(Step.TLS, self._refuse_plaintext)
+        self._run(Step.RESOLVE, self._resolve)
+        self._run(Step.CONNECT, self._connect)
+        if mode == TlsMode.NONE:
+            self._skip(Step.TLS, Skipped.PLAINTEXT)
         else:
-            self._run("tls", self._implicit_tls if mode == "tls" else self._starttls)
-        self._run("ehlo", self._ehlo)
+            self._run(Step.TLS, self._implicit_tls if mode == TlsMode.TLS else self._starttls)
+        self._run(Step.EHLO, self._ehlo)
         if self.config.username:
-            self._run("auth", self._auth)
+            self._run(Step.AUTH, self._auth)
         else:
-            self._skip("auth", "No username: sending without authentication")
+            self._skip(Step.AUTH, Skipped.NO_USERNAME)
 
     def _refuse_plaintext(self) -> _Done:
         raise PlaintextNotAllowed(self.config.host, self.config.port)
@@ -173,21 +187,24 @@ class SmtpConnection:
         self._addresses = resolve_and_check(
             self.config.host, self.config.port, self.policy, timeout=timeout
         )
-        if not isinstance(parse_host(self.config.host), str):
-            return _Done(f"{self.config.host} is an IP address: no lookup needed")
-        listed = ", ".join(str(address) for address in self._addresses)
-        return _Done(f"{self.config.host} resolves to {listed}")
+        return _Done(
+            {
+                "host": self.config.host,
+                "ip_literal": not isinstance(parse_host(self.config.host), str),
+                "addresses": [str(address) for address in self._addresses],
+            }
+        )
 
     def _connect(self) -> _Done:
         self._sock = self._open_socket()
         local_hostname = self.config.local_hostname or _default_local_hostname()
         self._client = smtplib.SMTP(local_hostname=local_hostname)
         self._client.sock = self._sock
-        detail = f"Connected to {hostport(self._address, self.config.port)}"
-        if self.config.tls_mode == "tls":
-            return _Done(detail)  # the greeting comes inside TLS
+        facts = {"address": hostport(self._address, self.config.port)}
+        if self.config.tls_mode == TlsMode.TLS:
+            return _Done(facts)  # the greeting comes inside TLS
         code, reply = self._greeting()
-        return _Done(detail, code, reply)
+        return _Done(facts, code, reply)
 
     def _open_socket(self) -> socket.socket:
         """A TCP connection to the first checked address that accepts one."""
@@ -217,14 +234,14 @@ class SmtpConnection:
                 raise PermanentSmtpError(
                     f"{self._where()} sent no SMTP greeting but answers TLS: it expects TLS "
                     "from the first byte",
-                    reason="tls_mismatch",
+                    reason=Reason.TLS_MISMATCH,
                 )
             if not self._first_byte_within(wait - (time.monotonic() - started)):
                 self._broken = True
                 raise SmtpTimeout(f"{self._where()} sent no SMTP greeting within {wait:.1f} s")
         self._sock.settimeout(self.policy.command_timeout)
         code, reply = self._client.getreply()
-        self._expect("connect", code, reply)
+        self._expect(Step.CONNECT, code, reply)
         return code, reply
 
     def _first_byte_within(self, seconds: float) -> bool:
@@ -256,26 +273,26 @@ class SmtpConnection:
     def _implicit_tls(self) -> _Done:
         sock = self._wrap_tls()
         code, reply = self._client.getreply()
-        self._expect("connect", code, reply)
-        return _Done(self._tls_detail(sock), code, reply)
+        self._expect(Step.CONNECT, code, reply)
+        return _Done(self._tls_facts(sock), code, reply)
 
     def _starttls(self) -> _Done:
         client = self._client
         code, reply = client.ehlo()
-        self._expect("ehlo", code, reply)
+        self._expect(Step.EHLO, code, reply)
         if not client.has_extn("starttls"):
             raise PermanentSmtpError(
                 f"{self._where()} does not offer STARTTLS",
-                reason="starttls_unavailable",
+                reason=Reason.STARTTLS_UNAVAILABLE,
             )
         code, reply = client.docmd("STARTTLS")
-        self._expect("tls", code, reply)
+        self._expect(Step.TLS, code, reply)
         sock = self._wrap_tls()
         # RFC 3207: forget everything learnt before TLS; the next EHLO asks again.
         client.helo_resp = client.ehlo_resp = None
         client.esmtp_features = {}
         client.does_esmtp = False
-        return _Done(self._tls_detail(sock), code, reply)
+        return _Done(self._tls_facts(sock), code, reply)
 
     def _wrap_tls(self) -> ssl.SSLSocket:
         """Handshake on the connected socket, verifying the certificate against the host name."""
@@ -288,18 +305,18 @@ class SmtpConnection:
         sock.do_handshake()
         return sock
 
-    def _tls_detail(self, sock: ssl.SSLSocket) -> str:
+    def _tls_facts(self, sock: ssl.SSLSocket) -> dict:
         version = (sock.version() or "TLS").replace("TLSv", "TLS ")
-        return f"{version}, certificate for {self._server_name} verified"
+        return {"version": version, "server_name": self._server_name}
 
     def _ehlo(self) -> _Done:
         code, reply = self._client.ehlo()
-        self._expect("ehlo", code, reply)
-        features = ", ".join(
+        self._expect(Step.EHLO, code, reply)
+        features = [
             " ".join([name.upper(), *value.split()])
             for name, value in self._client.esmtp_features.items()
-        )
-        return _Done(f"Server offers: {features or 'no extensions'}", code, reply.split(b"\n")[0])
+        ]
+        return _Done({"features": features}, code, reply.split(b"\n")[0])
 
     def _auth(self) -> _Done:
         offered = self._client.esmtp_features.get("auth", "").upper().split()
@@ -307,12 +324,14 @@ class SmtpConnection:
         if mechanism is None:
             offers = f"offers only {' '.join(offered)}" if offered else "does not offer AUTH"
             raise PermanentSmtpError(
-                f"{self._where()} {offers}", reason="auth_unavailable", detail=" ".join(offered)
+                f"{self._where()} {offers}",
+                reason=Reason.AUTH_UNAVAILABLE,
+                detail=" ".join(offered),
             )
         username, password = self.config.username, self.config.password
         code, reply = authenticate(self._client, mechanism, username, password)
-        self._expect("auth", code, reply)
-        return _Done(f"Authenticated as {username} with {mechanism}", code, reply)
+        self._expect(Step.AUTH, code, reply)
+        return _Done({"username": username, "mechanism": mechanism}, code, reply)
 
     def _mail(self, from_addr: str, payload: bytes, international: bool) -> _Done:
         options = []
@@ -320,33 +339,33 @@ class SmtpConnection:
             if not self._client.has_extn("smtputf8"):
                 raise PermanentSmtpError(
                     "The server does not accept non-ASCII addresses (no SMTPUTF8)",
-                    reason="smtputf8_unsupported",
+                    reason=Reason.SMTPUTF8_UNSUPPORTED,
                     mailbox=from_addr,
                 )
             options.append("SMTPUTF8")
         if not payload.isascii() and self._client.has_extn("8bitmime"):
             options.append("BODY=8BITMIME")
         code, reply = self._client.mail(from_addr, options)
-        self._expect("mail_from", code, reply, mailbox=from_addr)
-        return _Done(f"Sender <{from_addr}> accepted", code, reply)
+        self._expect(Step.MAIL_FROM, code, reply, mailbox=from_addr)
+        return _Done({"address": from_addr}, code, reply)
 
     def _rcpt(self, address: str) -> _Done:
         code, reply = self._client.rcpt(address)
-        self._expect("rcpt", code, reply, mailbox=address)
-        return _Done(f"Recipient <{address}> accepted", code, reply)
+        self._expect(Step.RCPT, code, reply, mailbox=address)
+        return _Done({"address": address}, code, reply)
 
     def _data(self, from_addr: str, payload: bytes) -> _Done:
         try:
             code, reply = self._client.data(payload)
         except smtplib.SMTPDataError as exc:  # the DATA command itself was refused
             code, reply = exc.smtp_code, exc.smtp_error
-        self._expect("data", code, reply, mailbox=from_addr)
-        return _Done(f"Message accepted ({len(payload)} bytes)", code, reply)
+        self._expect(Step.DATA, code, reply, mailbox=from_addr)
+        return _Done({"bytes": len(payload)}, code, reply)
 
     def _quit(self) -> _Done:
         code, reply = self._client.docmd("QUIT")
-        self._expect("quit", code, reply)
-        return _Done("Session closed", code, reply)
+        self._expect(Step.QUIT, code, reply)
+        return _Done({}, code, reply)
 
     def _reset_session(self) -> None:
         """After a refused email, RSET so that a pooled session can carry the next one."""
@@ -360,7 +379,7 @@ class SmtpConnection:
 
     # --- bookkeeping ---------------------------------------------------------------------------
 
-    def _run(self, name: str, action) -> None:
+    def _run(self, name: Step, action) -> None:
         """Run one step, record it, and turn any failure into an SmtpError."""
         started = time.perf_counter()
         try:
@@ -370,19 +389,26 @@ class SmtpConnection:
                 raise SmtpTimeout()
         except (SmtpError, smtplib.SMTPException, OSError) as exc:
             error = self._translate(name, exc)
-            self._record(name, False, error.code, error.reply, str(error), started)
+            self._record(name, False, error.code, error.reply, {}, started, reason=error.reason)
             if error is exc:
                 raise
             raise error from exc
-        self._record(name, True, done.code, done.reply, done.detail, started)
+        self._record(name, True, done.code, done.reply, done.facts, started)
 
-    def _skip(self, name: str, detail: str) -> None:
-        self.steps.append(StepResult(name, None, None, "", detail, 0.0))
+    def _skip(self, name: Step, why: Skipped) -> None:
+        self.steps.append(StepResult(name, None, skipped=why))
 
-    def _record(self, name, ok, code, reply, detail, started) -> None:
-        duration_ms = (time.perf_counter() - started) * 1000
+    def _record(self, name, ok, code, reply, facts, started, *, reason=None) -> None:
         self.steps.append(
-            StepResult(name, ok, code, self._text(reply), self._scrub(detail), duration_ms)
+            StepResult(
+                name,
+                ok,
+                code,
+                self._text(reply),
+                facts,
+                (time.perf_counter() - started) * 1000,
+                reason=reason,
+            )
         )
 
     def _expect(self, step: str, code: int, reply: bytes, *, mailbox: str | None = None) -> None:
@@ -393,7 +419,7 @@ class SmtpConnection:
 
     def _translate(self, step: str, exc: Exception) -> SmtpError:
         if self._deadline.passed:
-            error = SmtpTimeout(f"The time limit ran out during {STEP_LABELS[step]}")
+            error = SmtpTimeout(f"the time limit ran out ({step})")
         elif isinstance(exc, SmtpError):
             error = exc
         else:
@@ -401,7 +427,7 @@ class SmtpConnection:
             if self._address is not None and str(self._address) != self._server_name:
                 where += f" ({self._address})"
             error = network_error(step, exc, where=where, tls_mode=self.config.tls_mode)
-        if not isinstance(exc, SmtpError) or error.code == 421 or error.reason == "timeout":
+        if not isinstance(exc, SmtpError) or error.code == 421 or error.reason == Reason.TIMEOUT:
             self._broken = True  # the session cannot carry another command
         error.step = step
         error.host = error.host or self.config.host

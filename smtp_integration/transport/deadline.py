@@ -12,7 +12,7 @@ import threading
 import time
 from contextlib import contextmanager
 
-from smtp_integration.exceptions import SmtpTimeout
+from smtp_integration.transport.errors import SmtpTimeout
 
 # Cancelled entries stay in the heap until they come due; rebuild it when they pile up.
 _COMPACT_AFTER = 1024

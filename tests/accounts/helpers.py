@@ -55,7 +55,9 @@ def received(server, to: str, *, timeout: float = 15.0):
         lambda: [m for m in server.messages if m.rcpt_tos == [to]],
         timeout=timeout,
         message=f"no email reached {to}",
-        describe=lambda: list(OutboundEmail.objects.values("kind", "to_address", "status")),
+        describe=lambda: list(
+            OutboundEmail.objects.values("kind", "to_address", "status", "waiting_for", "attempts")
+        ),
     )
     [message] = messages
     return message.message

@@ -115,7 +115,7 @@ def test_an_explicit_tenant_works_from_the_public_schema(db, tenant_b):
 
 
 def test_outside_a_tenant_without_tenant_is_an_error(db):
-    from mailer.api import NoTenant
+    from mailer.services import NoTenant
 
     connection.set_schema_to_public()
     with pytest.raises(NoTenant, match="needs a tenant"):

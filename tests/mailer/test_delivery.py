@@ -204,7 +204,7 @@ def test_an_expired_otp_is_never_sent(mailer_tenant, configure_smtp, tenant_smtp
 
     from django.utils import timezone
 
-    from mailer.services import email_claim, email_deliver
+    from mailer.delivery import email_claim, email_deliver
 
     server = tenant_smtp[0]
     configure_smtp(server)

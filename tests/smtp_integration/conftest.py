@@ -5,8 +5,7 @@ from email.message import EmailMessage
 
 import pytest
 
-from smtp_integration.netpolicy import SmtpPolicy
-from smtp_integration.transport import SmtpServerConfig
+from smtp_integration.transport import SmtpPolicy, SmtpServerConfig
 from tests.smtp_servers import (
     SMTP_PASSWORD,
     SMTP_USERNAME,

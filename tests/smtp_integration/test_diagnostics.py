@@ -5,18 +5,18 @@ import ipaddress
 import pytest
 
 from smtp_integration.diagnostics import explain
-from smtp_integration.exceptions import (
+from smtp_integration.transport import (
+    BlockedCategory,
     HostBlocked,
     HostUnresolvable,
     InvalidHost,
     PermanentSmtpError,
-    PlaintextNotAllowed,
     PortNotAllowed,
     SmtpError,
     SmtpTimeout,
     TransientSmtpError,
-    classify_reply,
 )
+from smtp_integration.transport.errors import PlaintextNotAllowed, classify_reply
 
 P, T = PermanentSmtpError, TransientSmtpError
 
@@ -71,9 +71,9 @@ def test_classify_reply(step, code, reply, error_type, reason):
     assert classified.permanent is (error_type is PermanentSmtpError)
 
 
-def test_classified_errors_read_well():
+def test_classified_errors_keep_the_reply_for_logs():
     classified = classify_reply("mail_from", 550, "5.7.1 Sender not verified")
-    assert str(classified) == "MAIL FROM: the server replied 550 5.7.1 Sender not verified"
+    assert str(classified) == "mail_from: the server replied 550 5.7.1 Sender not verified"
     assert (
         repr(classified)
         == "PermanentSmtpError(reason='sender_rejected', step='mail_from', code=550)"
@@ -87,7 +87,9 @@ def test_timeouts_are_transient():
 
 
 def test_host_blocked():
-    blocked = HostBlocked("smtp.example.com", ipaddress.ip_address("10.0.0.5"), "a private address")
+    blocked = HostBlocked(
+        "smtp.example.com", ipaddress.ip_address("10.0.0.5"), BlockedCategory.PRIVATE
+    )
     assert explain(blocked) == (
         "smtp.example.com resolves to 10.0.0.5, a private address; ask your operator to allow "
         "this network if the server really is there"
@@ -231,5 +233,7 @@ def test_every_reason_has_its_own_message(reason):
     assert explain(failure) != str(failure)
 
 
-def test_unknown_reasons_fall_back_to_the_error_text():
-    assert explain(error("smtputf8_unsupported", message="No SMTPUTF8")) == "No SMTPUTF8"
+def test_reasons_without_advice_name_the_reason_the_step_and_the_reply():
+    assert explain(error("protocol_error", step="data", code=500, reply="5.5.2 Huh?")) == (
+        "Unexpected reply during DATA (500 5.5.2 Huh?)"
+    )

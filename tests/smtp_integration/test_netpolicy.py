@@ -4,11 +4,12 @@ import ipaddress
 import socket
 import ssl
 import time
-from types import SimpleNamespace
 
 import pytest
 
-from smtp_integration.exceptions import (
+from smtp_integration.diagnostics import host_blocked_text
+from smtp_integration.selectors import smtp_policy
+from smtp_integration.transport import (
     DnsUnavailable,
     HostBlocked,
     HostUnresolvable,
@@ -16,9 +17,12 @@ from smtp_integration.exceptions import (
     PermanentSmtpError,
     PolicyError,
     PortNotAllowed,
+    SmtpPolicy,
     TransientSmtpError,
+    parse_host,
+    resolve_and_check,
+    ssl_context_for,
 )
-from smtp_integration.netpolicy import SmtpPolicy, parse_host, resolve_and_check, ssl_context_for
 
 DEFAULT = SmtpPolicy()
 
@@ -79,21 +83,21 @@ def fake_dns(monkeypatch):
 def test_blocked_addresses_are_refused(host, category):
     with pytest.raises(HostBlocked) as caught:
         resolve_and_check(host, 587, DEFAULT, timeout=1)
-    assert caught.value.category == category
-    assert str(caught.value) == f"{host} is {category}"
+    assert host_blocked_text(caught.value) == f"{host} is {category}"
     assert caught.value.reason == "host_blocked"
 
 
 def test_teredo_is_checked_by_its_embedded_addresses():
     # Teredo server 65.54.227.120, client 192.0.2.45 (a documentation address).
-    with pytest.raises(HostBlocked, match=r"embeds 192\.0\.2\.45"):
+    with pytest.raises(HostBlocked) as caught:
         resolve_and_check("2001:0:4136:e378:8000:63bf:3fff:fdd2", 587, DEFAULT, timeout=1)
+    assert "embeds 192.0.2.45" in host_blocked_text(caught.value)
 
 
 def test_localhost_by_name_is_refused():
     with pytest.raises(HostBlocked) as caught:
         resolve_and_check("localhost", 587, DEFAULT, timeout=2)
-    assert str(caught.value) == "localhost resolves to 127.0.0.1, a loopback address"
+    assert host_blocked_text(caught.value) == "localhost resolves to 127.0.0.1, a loopback address"
 
 
 @pytest.mark.parametrize(
@@ -130,7 +134,9 @@ def test_every_resolved_address_is_checked(fake_dns):
     fake_dns("smtp.example.com", ["203.0.114.7", "2606:4700::1", "10.0.0.5"])
     with pytest.raises(HostBlocked) as caught:
         resolve_and_check("smtp.example.com", 587, DEFAULT, timeout=1)
-    assert str(caught.value) == "smtp.example.com resolves to 10.0.0.5, a private address"
+    assert host_blocked_text(caught.value) == (
+        "smtp.example.com resolves to 10.0.0.5, a private address"
+    )
 
 
 def test_addresses_come_back_in_resolver_order_without_duplicates(fake_dns):
@@ -167,7 +173,8 @@ def test_port_is_checked_before_any_lookup(fake_dns):
     fake_dns("smtp.example.com", AssertionError("must not resolve"))
     with pytest.raises(PortNotAllowed) as caught:
         resolve_and_check("smtp.example.com", 8025, DEFAULT, timeout=1)
-    assert str(caught.value) == "Port 8025 is not allowed (allowed: 25, 465, 587, 2525)"
+    assert caught.value.allowed == (25, 465, 587, 2525)
+    assert caught.value.reason == "port_not_allowed"
     assert caught.value.allowed == (25, 465, 587, 2525)
 
 
@@ -229,15 +236,12 @@ def test_policy_defaults():
     assert DEFAULT.ca_file is None
 
 
-def test_policy_from_settings(monkeypatch):
-    settings = SimpleNamespace(
-        SMTP_ALLOWED_PORTS=frozenset({587, 2525}),
-        SMTP_ALLOWED_PRIVATE_NETWORKS=["10.1.0.0/16", "fd00::/8"],
-        SMTP_ALLOW_PLAINTEXT=True,
-        SMTP_CA_FILE="/etc/ssl/private-ca.pem",
-    )
-    monkeypatch.setattr("django.conf.settings", settings)
-    policy = SmtpPolicy.from_settings()
+def test_policy_from_settings(settings):
+    settings.SMTP_ALLOWED_PORTS = frozenset({587, 2525})
+    settings.SMTP_ALLOWED_PRIVATE_NETWORKS = ["10.1.0.0/16", "fd00::/8"]
+    settings.SMTP_ALLOW_PLAINTEXT = True
+    settings.SMTP_CA_FILE = "/etc/ssl/private-ca.pem"
+    policy = smtp_policy()
     assert policy.allowed_ports == {587, 2525}
     assert policy.allowed_networks == (
         ipaddress.ip_network("10.1.0.0/16"),

@@ -7,17 +7,20 @@ from typing import NamedTuple
 
 import pytest
 
-from smtp_integration.exceptions import (
+from smtp_integration.diagnostics import explain
+from smtp_integration.transport import (
     HostBlocked,
     PermanentSmtpError,
-    PlaintextNotAllowed,
     PortNotAllowed,
+    SmtpConnection,
     SmtpError,
     SmtpTimeout,
+    Step,
     TransientSmtpError,
+    probe,
 )
-from smtp_integration.transport import STEPS, SmtpConnection, probe
 from smtp_integration.transport.deadline import Watchdog
+from smtp_integration.transport.errors import PlaintextNotAllowed
 from tests.smtp_servers import SMTP_PASSWORD, SMTP_USERNAME, SilentServer, free_port
 
 P, T = PermanentSmtpError, TransientSmtpError
@@ -94,14 +97,18 @@ def test_steps_are_recorded_in_order(starttls_server, smtp_policy, server_config
     with connection:
         connection.send(sample_message, from_addr=FROM, to_addrs=[TO])
 
-    assert [step.name for step in connection.steps] == list(STEPS)
+    assert [step.name for step in connection.steps] == list(Step)
     assert all(step.ok for step in connection.steps)
     by_name = {step.name: step for step in connection.steps}
-    assert by_name["resolve"].detail == "localhost resolves to 127.0.0.1"
-    assert by_name["connect"].detail == f"Connected to 127.0.0.1:{starttls_server.port}"
-    assert by_name["tls"].detail == "TLS 1.3, certificate for localhost verified"
-    assert "AUTH LOGIN PLAIN" in by_name["ehlo"].detail
-    assert by_name["auth"].detail == f"Authenticated as {SMTP_USERNAME} with PLAIN"
+    assert by_name["resolve"].facts == {
+        "host": "localhost",
+        "ip_literal": False,
+        "addresses": ["127.0.0.1"],
+    }
+    assert by_name["connect"].facts == {"address": f"127.0.0.1:{starttls_server.port}"}
+    assert by_name["tls"].facts == {"version": "TLS 1.3", "server_name": "localhost"}
+    assert "AUTH LOGIN PLAIN" in by_name["ehlo"].facts["features"]
+    assert by_name["auth"].facts == {"username": SMTP_USERNAME, "mechanism": "PLAIN"}
     assert (by_name["data"].code, by_name["data"].reply) == (250, "2.0.0 OK: queued as 1")
 
 
@@ -299,7 +306,7 @@ def test_connects_to_the_checked_address_and_verifies_the_name(
 
     assert lookups == ["smtp.test"]  # resolved once, never again at connect time
     tls = next(step for step in connection.steps if step.name == "tls")
-    assert tls.detail == "TLS 1.3, certificate for smtp.test verified"
+    assert tls.facts == {"version": "TLS 1.3", "server_name": "smtp.test"}
 
 
 # --- replies -----------------------------------------------------------------------------------
@@ -525,9 +532,9 @@ def test_probe_reports_every_step(starttls_server, smtp_policy, server_config, s
 
     assert result.ok
     assert result.error is None
-    assert [step.name for step in result.steps] == list(STEPS)
+    assert [step.name for step in result.steps] == list(Step)
     assert all(step.ok for step in result.steps)
-    assert result.message.startswith(f"Test email to {TO} accepted by localhost:")
+    assert result.sent.code == 250
 
 
 def test_probe_marks_steps_after_a_failure_skipped(
@@ -555,7 +562,7 @@ def test_probe_marks_steps_after_a_failure_skipped(
         ("data", None),
         ("quit", True),
     ]
-    assert result.message.startswith("Authentication failed (535 5.7.8")
+    assert explain(result.error).startswith("Authentication failed (535 5.7.8")
 
 
 def test_probe_does_not_raise_for_a_blocked_host(
@@ -571,8 +578,8 @@ def test_probe_does_not_raise_for_a_blocked_host(
 
     assert not result.ok
     assert isinstance(result.error, HostBlocked)
-    assert [step.ok for step in result.steps] == [False] + [None] * (len(STEPS) - 1)
-    assert result.message.startswith("10.0.0.5 is a private address; ask your operator")
+    assert [step.ok for step in result.steps] == [False] + [None] * (len(Step) - 1)
+    assert explain(result.error).startswith("10.0.0.5 is a private address; ask your operator")
 
 
 # --- the password never leaks ------------------------------------------------------------------
@@ -608,8 +615,8 @@ def test_password_never_appears_in_errors_or_results(
     result = probe(config, policy, from_addr=FROM, to_addr=TO, message=sample_message)
 
     assert not result.ok
-    texts = [str(result.error), repr(result.error), repr(result), result.message]
-    texts += [f"{step.reply} {step.detail}" for step in result.steps]
+    texts = [str(result.error), repr(result.error), repr(result), explain(result.error)]
+    texts += [f"{step.reply} {step.facts}" for step in result.steps]
     for text in texts:
         assert SMTP_PASSWORD not in text
         assert token not in text

@@ -4,9 +4,9 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django_tenants.utils import get_tenant_model
 
-from mailer.api import send_email
 from mailer.exceptions import EmailRequestError
 from mailer.kinds import KINDS
+from mailer.services import send_email
 
 
 class Command(BaseCommand):

@@ -11,6 +11,7 @@ import re
 import uuid
 from email.charset import QP, Charset
 from email.header import Header
+from email.headerregistry import Address
 from email.message import EmailMessage, Message
 from email.mime.multipart import MIMEMultipart
 from email.mime.text import MIMEText
@@ -25,12 +26,9 @@ class HeaderInjectionError(ValueError):
     """A header value contained a line break: refused rather than sent."""
 
 
-def message_id_for(from_address: str, unique: str | None = None) -> str:
-    """A Message-ID on the From domain; stable when ``unique`` is given (retries keep it)."""
-    domain = from_address.rpartition("@")[2] or "localhost"
-    if unique:
-        return f"<{unique}@{domain}>"
-    return make_msgid(domain=domain)
+def message_id_for(from_address: str) -> str:
+    """A new Message-ID on the From domain."""
+    return make_msgid(domain=from_address.rpartition("@")[2] or "localhost")
 
 
 def _header(value: str) -> str:
@@ -95,8 +93,6 @@ def _international(
     *, from_address, from_name, to, subject, text, html, reply_to, message_id, headers
 ) -> EmailMessage:
     """Non-ASCII addresses need SMTPUTF8 and the modern email API (rare, so not the fast path)."""
-    from email.headerregistry import Address
-
     message = EmailMessage()
     local, _, domain = from_address.rpartition("@")
     message["From"] = Address(display_name=from_name, username=local, domain=domain)

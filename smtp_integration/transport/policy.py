@@ -2,7 +2,7 @@
 
 A tenant types any host name into the form, so the name is resolved here and every address is
 checked against an explicit table. Python's ``ipaddress`` flags are not a policy: they call
-multicast and NAT64 addresses "global" and miss IPv4 hidden inside IPv6 (NOTES.md).
+multicast and NAT64 addresses "global" and miss IPv4 hidden inside IPv6.
 """
 
 import functools
@@ -13,13 +13,14 @@ import ssl
 import threading
 from dataclasses import dataclass
 
-from smtp_integration.exceptions import (
+from smtp_integration.transport.errors import (
     DnsUnavailable,
     HostBlocked,
     HostUnresolvable,
     InvalidHost,
     PortNotAllowed,
 )
+from smtp_integration.transport.types import BlockedCategory as Blocked
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
@@ -30,32 +31,32 @@ _net = ipaddress.ip_network
 
 # First match wins, so narrow ranges come before the ranges that contain them.
 _BLOCKED = (
-    (_net("169.254.169.254/32"), "the cloud metadata address"),
-    (_net("0.0.0.0/8"), "a 'this network' address"),
-    (_net("10.0.0.0/8"), "a private address"),
-    (_net("100.64.0.0/10"), "a carrier-grade NAT address"),
-    (_net("127.0.0.0/8"), "a loopback address"),
-    (_net("169.254.0.0/16"), "a link-local address"),
-    (_net("172.16.0.0/12"), "a private address"),
-    (_net("192.0.0.0/24"), "a reserved address"),
-    (_net("192.0.2.0/24"), "a documentation address"),
-    (_net("192.88.99.0/24"), "a reserved address"),
-    (_net("192.168.0.0/16"), "a private address"),
-    (_net("198.18.0.0/15"), "a reserved address"),
-    (_net("198.51.100.0/24"), "a documentation address"),
-    (_net("203.0.113.0/24"), "a documentation address"),
-    (_net("224.0.0.0/4"), "a multicast address"),
-    (_net("255.255.255.255/32"), "the broadcast address"),
-    (_net("240.0.0.0/4"), "a reserved address"),
-    (_net("::/128"), "an unspecified address"),
-    (_net("::1/128"), "a loopback address"),
-    (_net("fc00::/7"), "a private (unique local) address"),
-    (_net("fe80::/10"), "a link-local address"),
-    (_net("fec0::/10"), "a site-local address"),
-    (_net("ff00::/8"), "a multicast address"),
-    (_net("2001:db8::/32"), "a documentation address"),
-    (_net("3fff::/20"), "a documentation address"),
-    (_net("2001::/23"), "a reserved address"),
+    (_net("169.254.169.254/32"), Blocked.METADATA),
+    (_net("0.0.0.0/8"), Blocked.THIS_NETWORK),
+    (_net("10.0.0.0/8"), Blocked.PRIVATE),
+    (_net("100.64.0.0/10"), Blocked.CARRIER_NAT),
+    (_net("127.0.0.0/8"), Blocked.LOOPBACK),
+    (_net("169.254.0.0/16"), Blocked.LINK_LOCAL),
+    (_net("172.16.0.0/12"), Blocked.PRIVATE),
+    (_net("192.0.0.0/24"), Blocked.RESERVED),
+    (_net("192.0.2.0/24"), Blocked.DOCUMENTATION),
+    (_net("192.88.99.0/24"), Blocked.RESERVED),
+    (_net("192.168.0.0/16"), Blocked.PRIVATE),
+    (_net("198.18.0.0/15"), Blocked.RESERVED),
+    (_net("198.51.100.0/24"), Blocked.DOCUMENTATION),
+    (_net("203.0.113.0/24"), Blocked.DOCUMENTATION),
+    (_net("224.0.0.0/4"), Blocked.MULTICAST),
+    (_net("255.255.255.255/32"), Blocked.BROADCAST),
+    (_net("240.0.0.0/4"), Blocked.RESERVED),
+    (_net("::/128"), Blocked.UNSPECIFIED),
+    (_net("::1/128"), Blocked.LOOPBACK),
+    (_net("fc00::/7"), Blocked.UNIQUE_LOCAL),
+    (_net("fe80::/10"), Blocked.LINK_LOCAL),
+    (_net("fec0::/10"), Blocked.SITE_LOCAL),
+    (_net("ff00::/8"), Blocked.MULTICAST),
+    (_net("2001:db8::/32"), Blocked.DOCUMENTATION),
+    (_net("3fff::/20"), Blocked.DOCUMENTATION),
+    (_net("2001::/23"), Blocked.RESERVED),
 )
 # Outside 2000::/3 no IPv6 address is global unicast (the wrappers below are unwrapped first).
 _GLOBAL_UNICAST_V6 = _net("2000::/3")
@@ -80,23 +81,6 @@ class SmtpPolicy:
     connect_timeout: float = 10.0
     command_timeout: float = 30.0
 
-    @classmethod
-    def from_settings(cls) -> "SmtpPolicy":
-        """The policy configured in Django settings (SMTP_ALLOWED_PORTS and friends)."""
-        from django.conf import settings
-
-        return cls(
-            allowed_ports=frozenset(
-                int(p) for p in getattr(settings, "SMTP_ALLOWED_PORTS", DEFAULT_ALLOWED_PORTS)
-            ),
-            allowed_networks=tuple(
-                ipaddress.ip_network(cidr, strict=False)
-                for cidr in getattr(settings, "SMTP_ALLOWED_PRIVATE_NETWORKS", ())
-            ),
-            allow_plaintext=bool(getattr(settings, "SMTP_ALLOW_PLAINTEXT", False)),
-            ca_file=getattr(settings, "SMTP_CA_FILE", None) or None,
-        )
-
 
 def resolve_and_check(
     host: str, port: int, policy: SmtpPolicy, *, timeout: float
@@ -107,9 +91,11 @@ def resolve_and_check(
     parsed = parse_host(host)
     addresses = _resolve(host, parsed, port, timeout) if isinstance(parsed, str) else [parsed]
     for address in addresses:
-        category = blocked_category(address, policy)
+        category, embedded = _blocked(address, policy)
         if category:
-            raise HostBlocked(host, address, category)
+            raise HostBlocked(
+                host, address, category, embedded=embedded, literal=not isinstance(parsed, str)
+            )
     return addresses
 
 
@@ -134,13 +120,14 @@ def parse_host(host: str) -> str | IPAddress:
     return name
 
 
-def blocked_category(address: IPAddress, policy: SmtpPolicy) -> str | None:
-    """Why the address is refused ("a private address"…), or None if it may be used."""
+def _blocked(address: IPAddress, policy: SmtpPolicy) -> tuple[Blocked | None, IPAddress | None]:
+    """Why the address is refused (None: it may be used), and the IPv4 address it embeds if
+    that decided."""
     for effective in _effective_addresses(address):
-        label = _category(effective)
-        if label and not any(effective in network for network in policy.allowed_networks):
-            return label if effective == address else f"{label} (it embeds {effective})"
-    return None
+        category = _category(effective)
+        if category and not any(effective in network for network in policy.allowed_networks):
+            return category, (effective if effective != address else None)
+    return None, None
 
 
 def _effective_addresses(address: IPAddress) -> list[IPAddress]:
@@ -158,12 +145,12 @@ def _effective_addresses(address: IPAddress) -> list[IPAddress]:
     return [address]
 
 
-def _category(address: IPAddress) -> str | None:
-    for network, label in _BLOCKED:
+def _category(address: IPAddress) -> Blocked | None:
+    for network, category in _BLOCKED:
         if address in network:
-            return label
+            return category
     if address.version == 6 and address not in _GLOBAL_UNICAST_V6:
-        return "a reserved address"
+        return Blocked.RESERVED
     return None
 
 

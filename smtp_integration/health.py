@@ -1,17 +1,22 @@
-"""The custom SMTP's health, learnt from real sends; a pause tells the tenant's admins."""
+"""The custom SMTP's health, learnt from real sends: the mailer reports, this service records.
+
+ok → failing after FAILING_AFTER consecutive failures; → paused on an integration-wide failure
+(a refused password, a bad certificate), which holds the tenant's custom-routed emails until a
+Save or toggle; a success makes it ok again.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import timedelta
 
-from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
 
-from accounts.roles import TENANT_ADMINS_GROUP
 from smtp_integration.diagnostics import explain
 from smtp_integration.models import SmtpConfig
+from smtp_integration.signals import smtp_paused
+from smtp_integration.transport import SmtpError
 from tenants.models import EmailHealth
 from tenants.selectors import tenant_current
 from tenants.services import tenant_email_status_set
@@ -20,37 +25,37 @@ from tenants.services import tenant_email_status_set
 FAILING_AFTER = 3
 # A healthy integration's last_success_at is refreshed at most this often: not a write per email.
 SUCCESS_REFRESH = timedelta(minutes=1)
+REASON_LENGTH = 500
 
 
 @dataclass
 class HealthReport:
-    """What one batch learnt about the tenant's custom SMTP."""
+    """What one batch of sends through the tenant's custom SMTP learnt about it."""
 
     successes: int = 0
     failures: int = 0
     last_reason: str = ""
     pause_reason: str = ""
-    config_key: tuple | None = field(default=None)
 
-    def success(self, route) -> None:
-        if route.transport == "custom":
-            self.successes += 1
-            self.failures = 0
-            self.config_key = route.pool_key
+    def success(self) -> None:
+        self.successes += 1
+        self.failures = 0
 
-    def failure(self, route, error) -> None:
-        if route.transport == "custom":
-            self.failures += 1
-            self.last_reason = explain(error)[:500]
-            self.config_key = route.pool_key
+    def failure(self, error: SmtpError) -> None:
+        self.failures += 1
+        self.last_reason = explain(error)[:REASON_LENGTH]
 
-    def pause(self, route, error) -> None:
-        self.pause_reason = explain(error)[:500]
+    def pause(self, error: SmtpError) -> None:
+        self.pause_reason = explain(error)[:REASON_LENGTH]
+
+    @property
+    def empty(self) -> bool:
+        return not (self.successes or self.failures)
 
 
-def health_apply(config: SmtpConfig | None, report: HealthReport) -> None:
-    """Record the batch's lessons on the config it used, unless a Save replaced it meanwhile."""
-    if config is None or report.config_key is None:
+def smtp_health_record(*, config: SmtpConfig | None, report: HealthReport) -> None:
+    """Record a batch's lessons on the config it used, unless a Save replaced it meanwhile."""
+    if config is None or report.empty:
         return
     now = timezone.now()
     if _nothing_new(config, report, now):
@@ -77,7 +82,9 @@ def health_apply(config: SmtpConfig | None, report: HealthReport) -> None:
         )
         tenant_email_status_set(tenant=tenant_current(), health=current.health)
         if newly_paused:
-            transaction.on_commit(lambda: admins_notify_paused(current))
+            transaction.on_commit(
+                lambda: smtp_paused.send_robust(sender=SmtpConfig, config=current)
+            )
 
 
 def _nothing_new(config: SmtpConfig, report: HealthReport, now) -> bool:
@@ -111,27 +118,3 @@ def _update(config: SmtpConfig, report: HealthReport, now) -> bool | None:
         config.last_success_at = now
         return False
     return None
-
-
-def admins_notify_paused(config: SmtpConfig) -> None:
-    """Tell every tenant admin, through the platform default, that sending is paused."""
-    from mailer.api import send_email
-
-    admins = (
-        get_user_model()
-        .objects.filter(is_active=True, groups__name=TENANT_ADMINS_GROUP)
-        .values_list("email", flat=True)
-    )
-    message = (
-        f"Emails from {tenant_current().display_name} are on hold: your SMTP server "
-        f"{config.host} refused them.\n\n{config.last_failure_reason}\n\n"
-        "Fix the settings under Integrations → Email SMTP and save: the waiting emails are "
-        "sent at once. Or switch custom SMTP off to send through the platform default."
-    )
-    for address in admins:
-        send_email(
-            "notification",
-            to=address,
-            context={"title": "Your SMTP server is refusing emails", "message": message},
-            force_platform_default=True,
-        )

@@ -1,13 +1,18 @@
-"""probe(): the "Test connection" button, a real send that reports every step."""
+"""probe(): a real send that reports every step, for Test connection."""
 
 import email.message
 import time
 
-from smtp_integration.diagnostics import explain
-from smtp_integration.exceptions import SmtpError
-from smtp_integration.netpolicy import SmtpPolicy
 from smtp_integration.transport.connection import SmtpConnection
-from smtp_integration.transport.types import STEPS, ProbeResult, SmtpServerConfig, StepResult
+from smtp_integration.transport.errors import SmtpError
+from smtp_integration.transport.policy import SmtpPolicy
+from smtp_integration.transport.types import (
+    ProbeResult,
+    Skipped,
+    SmtpServerConfig,
+    Step,
+    StepResult,
+)
 
 
 def probe(
@@ -16,7 +21,7 @@ def probe(
     *,
     from_addr: str,
     to_addr: str,
-    message: email.message.EmailMessage,
+    message: email.message.Message,
     deadline_s: float = 20.0,
 ) -> ProbeResult:
     """Send message through the server and report each step; never raises SmtpError."""
@@ -30,22 +35,17 @@ def probe(
         error = exc
     finally:
         connection.close()
-    if error is None:
-        where = f"{config.host}:{config.port}"
-        summary = f"Test email to {to_addr} accepted by {where} ({sent.code} {sent.reply})"
-    else:
-        summary = explain(error)
     return ProbeResult(
-        ok=error is None,
         steps=_every_step(connection.steps),
         error=error,
-        message=summary,
         duration_ms=(time.perf_counter() - started) * 1000,
+        sent=sent,
     )
 
 
 def _every_step(steps: list[StepResult]) -> list[StepResult]:
     """All steps in order; those that never ran (after a failure) are marked skipped."""
     ran = {step.name: step for step in steps}
-    not_run = "Not run: an earlier step failed"
-    return [ran.get(name) or StepResult(name, None, None, "", not_run, 0.0) for name in STEPS]
+    return [
+        ran.get(name) or StepResult(name, None, skipped=Skipped.EARLIER_FAILURE) for name in Step
+    ]

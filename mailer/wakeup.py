@@ -16,6 +16,8 @@ import redis
 from django.conf import settings
 from django_tenants.utils import schema_context
 
+from mailer.tasks import email_drain_task
+
 logger = logging.getLogger(__name__)
 
 # A kick whose task was lost (a killed worker) expires, so the next email kicks again.
@@ -31,10 +33,8 @@ def _key(schema_name: str) -> str:
     return f"{settings.CACHE_KEY_PREFIX}:mailer:kick:{schema_name}"
 
 
-def email_queue_kick(schema_name: str, *, countdown: float | None = None) -> bool:
+def email_wake(schema_name: str, *, countdown: float | None = None) -> bool:
     """Make sure a drain task is on its way for the tenant; False when the broker is down."""
-    from mailer.tasks import email_drain_task
-
     client = _client(settings.REDIS_URL)
     try:
         if countdown is None and not client.set(_key(schema_name), 1, nx=True, ex=KICK_TTL_SECONDS):
@@ -52,7 +52,7 @@ def email_queue_kick(schema_name: str, *, countdown: float | None = None) -> boo
     return True
 
 
-def email_queue_kick_clear(schema_name: str) -> None:
+def email_wake_clear(schema_name: str) -> None:
     """Called by the drain task before it claims: later commits must kick again."""
     _forget(_client(settings.REDIS_URL), schema_name)
 
