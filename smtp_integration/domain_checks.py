@@ -11,7 +11,7 @@ from django.http import HttpRequest
 from audit.models import AuditAction
 from audit.services import audit_record
 from cymmetri.throttle import Throttle
-from smtp_integration.deliverability import (
+from deliverability.engine import (
     DeliverabilityReport,
     DnsResolver,
     Status,

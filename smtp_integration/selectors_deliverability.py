@@ -7,7 +7,7 @@ from datetime import datetime
 
 from django.urls import reverse
 
-from smtp_integration.deliverability import DeliverabilityReport, normalize_domain
+from deliverability.engine import DeliverabilityReport, normalize_domain
 from smtp_integration.models import DeliverabilityState, DeliverabilityStatus, SmtpConfig
 from smtp_integration.providers import Provider, provider_for_host
 

@@ -13,7 +13,7 @@ from cryptography.hazmat.primitives.serialization import (
     PublicFormat,
 )
 
-from smtp_integration.deliverability import DnsResolver, run_deliverability_check
+from deliverability.engine import DnsResolver, run_deliverability_check
 from tests.dnsserver import DnsTestServer
 
 DOMAIN = "example.com"

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 
-from smtp_integration.deliverability import clear_caches
+from deliverability.engine import clear_caches
 from smtp_integration.domain_checks import RECHECK_THROTTLE
 from smtp_integration.models import SmtpConfig
 from tests.deliverability.conftest import DOMAIN, SENDGRID_HOST

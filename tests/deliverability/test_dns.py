@@ -7,7 +7,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from smtp_integration.deliverability import DnsResolver
+from deliverability.engine import DnsResolver
 
 
 def test_txt_strings_of_one_record_are_joined(dns, resolver):
