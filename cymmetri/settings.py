@@ -54,6 +54,7 @@ TENANT_APPS = [
     "django.contrib.messages",
     "accounts",
     "smtp_integration",
+    "deliverability",
     "mailer",
 ]
 INSTALLED_APPS = SHARED_APPS + [app for app in TENANT_APPS if app not in SHARED_APPS]

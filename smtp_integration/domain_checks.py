@@ -18,13 +18,15 @@ from deliverability.engine import (
     normalize_selector,
     run_deliverability_check,
 )
-from smtp_integration.models import DeliverabilityState, DeliverabilityStatus, SmtpConfig
+from deliverability.models import DeliverabilityState
+from smtp_integration.models import SmtpConfig
 from smtp_integration.providers import OWN_SERVER
 from smtp_integration.selectors_deliverability import (
     CheckTarget,
     deliverability_state_get,
     deliverability_target,
 )
+from tenants.models import DeliverabilityStatus
 from tenants.selectors import tenant_current
 from tenants.services import tenant_email_status_set
 

@@ -8,8 +8,10 @@ from datetime import datetime
 from django.urls import reverse
 
 from deliverability.engine import DeliverabilityReport, normalize_domain
-from smtp_integration.models import DeliverabilityState, DeliverabilityStatus, SmtpConfig
+from deliverability.models import DeliverabilityState
+from smtp_integration.models import SmtpConfig
 from smtp_integration.providers import Provider, provider_for_host
+from tenants.models import DeliverabilityStatus
 
 # Status colours mean the same on every page (DESIGN.md): green, amber, red, grey.
 # "unverified" (we could only guess where to look) has a look of its own.

@@ -15,7 +15,7 @@ from smtp_integration.domain_checks import (
     domain_dns_check,
 )
 from smtp_integration.forms_deliverability import ADD, DkimSelectorForm
-from smtp_integration.models import CHANGE_PERMISSION, DeliverabilityStatus
+from smtp_integration.models import CHANGE_PERMISSION
 from smtp_integration.selectors import platform_from_address
 from smtp_integration.selectors_deliverability import (
     DeliverabilityPage,
@@ -23,6 +23,7 @@ from smtp_integration.selectors_deliverability import (
     deliverability_target,
 )
 from smtp_integration.services import smtp_config_get
+from tenants.models import DeliverabilityStatus
 
 TAB = "integrations:email_smtp_deliverability"
 PROPAGATION_NOTE = (

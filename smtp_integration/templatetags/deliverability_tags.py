@@ -1,7 +1,7 @@
 from django import template
 
-from smtp_integration.models import DeliverabilityStatus
 from smtp_integration.selectors_deliverability import STATUS_TONES
+from tenants.models import DeliverabilityStatus
 
 register = template.Library()
 

@@ -10,9 +10,10 @@ from django.db import connection
 from django_tenants.utils import schema_context
 
 from audit.models import AuditEvent
+from deliverability.models import DeliverabilityState
 from smtp_integration import domain_checks
 from smtp_integration.domain_checks import domain_dns_check
-from smtp_integration.models import DeliverabilityState, SmtpConfig
+from smtp_integration.models import SmtpConfig
 from tenants.models import Tenant
 from tests.conftest import TENANTS
 from tests.deliverability.conftest import DOMAIN

@@ -7,8 +7,9 @@ from django.contrib.auth import get_user_model
 from django.test import Client
 from django_tenants.utils import schema_context
 
+from deliverability.models import DeliverabilityState
 from smtp_integration import domain_checks
-from smtp_integration.models import DeliverabilityState, SmtpConfig
+from smtp_integration.models import SmtpConfig
 from tenants.models import Tenant
 from tests.conftest import TENANTS
 from tests.deliverability.conftest import DOMAIN, dkim_record, publish_sendgrid_dkim
