@@ -215,7 +215,7 @@ CELERY_BEAT_SCHEDULE = {
     # Daily SPF/DKIM/DMARC re-check of every tenant's From domain (one task per tenant);
     # a change from green to red is audited and shown on the Email SMTP status card.
     "deliverability-daily": {
-        "task": "smtp_integration.tasks.domain_dns_check_dispatch_task",
+        "task": "deliverability.tasks.domain_dns_check_dispatch_task",
         "schedule": crontab(hour=4, minute=17),
     },
 }

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from html.parser import HTMLParser
 
 from deliverability.engine import clear_caches
-from smtp_integration.domain_checks import RECHECK_THROTTLE
+from deliverability.services import RECHECK_THROTTLE
 from smtp_integration.models import SmtpConfig
 from tests.deliverability.conftest import DOMAIN, SENDGRID_HOST
 

@@ -5,14 +5,16 @@ from __future__ import annotations
 import time
 
 import pytest
+from celery.schedules import crontab
 from django.core.management import CommandError, call_command
 from django.db import connection
 from django_tenants.utils import schema_context
 
 from audit.models import AuditEvent
+from deliverability import services
 from deliverability.models import DeliverabilityState
-from smtp_integration import domain_checks
-from smtp_integration.domain_checks import domain_dns_check
+from deliverability.services import domain_dns_check
+from deliverability.tasks import domain_dns_check_dispatch_task
 from smtp_integration.models import SmtpConfig
 from tenants.models import Tenant
 from tests.conftest import TENANTS
@@ -27,7 +29,7 @@ DEGRADED = "deliverability.degraded"
 def sendgrid(in_tenant_a, green, settings, monkeypatch):
     """Tenant A sends through SendGrid from example.com; DNS on loopback, all green."""
     settings.DELIVERABILITY_NAMESERVERS = [green.address]
-    monkeypatch.setattr(domain_checks, "CHECK_DEADLINE_SECONDS", 1.5)
+    monkeypatch.setattr(services, "CHECK_DEADLINE_SECONDS", 1.5)
     fresh_start()
     smtp_config_create()
     return green
@@ -134,8 +136,6 @@ def test_command_explains_the_platform_default_and_refuses_unknown_tenants(sendg
 
 def test_daily_task_checks_every_tenant_in_its_own_schema(committed, green, start_workers):
     """Beat's dispatcher on a real worker fans out one check per tenant, each in its schema."""
-    from smtp_integration.tasks import domain_dns_check_dispatch_task
-
     green.add("example.org", "TXT", "v=spf1 include:sendgrid.net ~all")  # no DKIM, no DMARC
     for info, domain in ((TENANTS["a"], DOMAIN), (TENANTS["b"], "example.org")):
         with schema_context(info.schema):
@@ -163,3 +163,10 @@ def test_daily_task_checks_every_tenant_in_its_own_schema(committed, green, star
         )
     )
     assert operators_see == {TENANTS["a"].schema: "pass", TENANTS["b"].schema: "fail"}
+
+
+def test_beat_runs_the_daily_check_at_04_17_utc(settings):
+    entry = settings.CELERY_BEAT_SCHEDULE["deliverability-daily"]
+
+    assert entry["task"] == domain_dns_check_dispatch_task.name
+    assert entry["schedule"] == crontab(hour=4, minute=17)

@@ -19,13 +19,12 @@ from deliverability.engine import (
     run_deliverability_check,
 )
 from deliverability.models import DeliverabilityState
-from smtp_integration.models import SmtpConfig
-from smtp_integration.providers import OWN_SERVER
-from smtp_integration.selectors_deliverability import (
+from deliverability.selectors import (
     CheckTarget,
     deliverability_state_get,
     deliverability_target,
 )
+from smtp_integration.providers import OWN_SERVER
 from tenants.models import DeliverabilityStatus
 from tenants.selectors import tenant_current
 from tenants.services import tenant_email_status_set
@@ -91,7 +90,7 @@ def domain_dns_check(
     overall is copied to the tenant's public row, where operators list it, either way.
     """
     tenant = tenant_current()
-    target = deliverability_target(SmtpConfig.objects.first())
+    target = deliverability_target()
     if target is None:
         tenant_email_status_set(tenant=tenant, deliverability=DeliverabilityStatus.UNKNOWN)
         return None

@@ -2,7 +2,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django_tenants.utils import get_tenant_model, tenant_context
 
 from deliverability.engine import DeliverabilityReport
-from smtp_integration.domain_checks import domain_dns_check
+from deliverability.services import domain_dns_check
 from smtp_integration.selectors import platform_from_address
 
 
