@@ -8,7 +8,7 @@ from html.parser import HTMLParser
 from deliverability.engine import clear_caches
 from deliverability.services import RECHECK_THROTTLE
 from smtp_integration.models import SmtpConfig
-from tests.deliverability.conftest import DOMAIN, SENDGRID_HOST
+from tests.deliverability.zones import DOMAIN, SENDGRID_HOST
 
 TAB = "/integrations/email-smtp/deliverability/"
 SELECTORS = "/integrations/email-smtp/deliverability/selectors/"

@@ -11,7 +11,7 @@ import time
 import pytest
 
 from deliverability.engine import DeliverabilityReport
-from tests.deliverability.conftest import DOMAIN, row
+from tests.deliverability.zones import DOMAIN, row
 from tests.support import ROOT
 
 

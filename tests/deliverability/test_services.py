@@ -11,28 +11,17 @@ from django.db import connection
 from django_tenants.utils import schema_context
 
 from audit.models import AuditEvent
-from deliverability import services
 from deliverability.models import DeliverabilityState
 from deliverability.services import domain_dns_check
 from deliverability.tasks import domain_dns_check_dispatch_task
 from smtp_integration.models import SmtpConfig
 from tenants.models import Tenant
 from tests.conftest import TENANTS
-from tests.deliverability.conftest import DOMAIN
-from tests.deliverability.tabpage import CONFIGURE, fresh_start, smtp_config_create
+from tests.deliverability.tabpage import CONFIGURE, smtp_config_create
+from tests.deliverability.zones import DOMAIN
 
 DMARC = f"_dmarc.{DOMAIN}"
 DEGRADED = "deliverability.degraded"
-
-
-@pytest.fixture
-def sendgrid(in_tenant_a, green, settings, monkeypatch):
-    """Tenant A sends through SendGrid from example.com; DNS on loopback, all green."""
-    settings.DELIVERABILITY_NAMESERVERS = [green.address]
-    monkeypatch.setattr(services, "CHECK_DEADLINE_SECONDS", 1.5)
-    fresh_start()
-    smtp_config_create()
-    return green
 
 
 def _card(client) -> str:

@@ -12,14 +12,13 @@ from deliverability.models import DeliverabilityState
 from smtp_integration.models import SmtpConfig
 from tenants.models import Tenant
 from tests.conftest import TENANTS
-from tests.deliverability.conftest import DOMAIN, dkim_record, publish_sendgrid_dkim
 from tests.deliverability.tabpage import (
     SELECTORS,
     TAB,
     fresh_start,
     read_tab,
-    smtp_config_create,
 )
+from tests.deliverability.zones import DOMAIN, dkim_record, publish_sendgrid_dkim
 
 S1 = f"s1._domainkey.{DOMAIN}"
 DMARC = f"_dmarc.{DOMAIN}"
@@ -27,12 +26,8 @@ GREEN_ROWS = {"SPF": "pass", "DKIM (s1)": "pass", "DKIM (s2)": "pass", "DMARC": 
 
 
 @pytest.fixture
-def tab(admin_client_a, green, settings, monkeypatch):
+def tab(sendgrid, admin_client_a):
     """Tenant A's admin, its SendGrid SMTP sending from example.com, and DNS on loopback."""
-    settings.DELIVERABILITY_NAMESERVERS = [green.address]
-    monkeypatch.setattr(services, "CHECK_DEADLINE_SECONDS", 1.5)
-    fresh_start()
-    smtp_config_create()
     return admin_client_a
 
 
