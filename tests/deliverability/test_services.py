@@ -1,13 +1,10 @@
-"""Stored checks: green to red audited and on the status card, the command, the daily task."""
+"""Stored checks: green to red audited and on the status card, the daily task."""
 
 from __future__ import annotations
 
 import time
 
-import pytest
 from celery.schedules import crontab
-from django.core.management import CommandError, call_command
-from django.db import connection
 from django_tenants.utils import schema_context
 
 from audit.models import AuditEvent
@@ -96,31 +93,6 @@ def test_nothing_is_checked_or_shown_while_the_platform_default_sends(
     assert len(sendgrid.queries) == asked
     assert Tenant.objects.get(pk=tenant_a.pk).email_deliverability == "unknown"
     assert "Deliverability" not in _card(admin_client_a)
-
-
-def test_command_prints_each_row_and_the_overall(sendgrid, capsys):
-    sendgrid.remove(DMARC)
-
-    call_command("check_deliverability", "--tenant", TENANTS["a"].schema, "--fresh")
-
-    out = capsys.readouterr().out
-    assert f"{TENANTS['a'].schema}: {DOMAIN} via SendGrid (smtp.sendgrid.net)" in out
-    assert "  PASS       SPF: " in out and "  PASS       DKIM (s1): " in out
-    assert "  FAIL       DMARC: " in out
-    assert f"publish:  {DMARC} TXT v=DMARC1; p=quarantine;" in out
-    assert "Overall: FAIL (checked " in out
-    assert DeliverabilityState.objects.get().overall == "fail"
-    assert connection.schema_name == TENANTS["a"].schema
-
-
-def test_command_explains_the_platform_default_and_refuses_unknown_tenants(sendgrid, capsys):
-    call_command("check_deliverability", "--tenant", TENANTS["b"].schema)
-    assert "platform default from noreply@mail.cymmetri.test" in capsys.readouterr().out
-
-    with pytest.raises(CommandError, match="No tenant with schema 'nope'"):
-        call_command("check_deliverability", "--tenant", "nope")
-    with pytest.raises(CommandError):
-        call_command("check_deliverability", "--tenant", "public")
 
 
 def test_daily_task_checks_every_tenant_in_its_own_schema(committed, green, start_workers):
