@@ -2,7 +2,6 @@
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import connection
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
@@ -12,6 +11,7 @@ from accounts.selectors import tenant_admin_list, tenant_admins
 from accounts.services import tenant_admin_invitation_resend, tenant_admin_invite
 from accounts.tokens import invitation_token_generator
 from cymmetri.decorators import permission_required_page
+from tenants.selectors import tenant_current
 
 VIEW_PERMISSION = "accounts.view_user"
 INVITE_PERMISSION = "accounts.add_user"
@@ -19,7 +19,7 @@ INVITE_PERMISSION = "accounts.add_user"
 
 def _page(request: HttpRequest, form: AdminInviteForm, *, status: int = 200) -> HttpResponse:
     context = {
-        "rows": tenant_admin_list(tenant=connection.tenant),
+        "rows": tenant_admin_list(tenant=tenant_current()),
         "form": form,
         "can_invite": request.user.has_perm(INVITE_PERMISSION),
     }

@@ -8,6 +8,7 @@ from typing import Any
 from django.http import HttpRequest
 
 from audit.models import AuditEvent
+from tenants.selectors import tenant_current
 
 # Metadata is shown to operators and kept forever: a key that names a secret is a bug.
 _SECRET_KEY = re.compile(r"pass(word)?|secret|token|api_?key|credential", re.IGNORECASE)
@@ -23,12 +24,6 @@ def _check_metadata(metadata: dict[str, Any], path: str = "") -> None:
             raise AuditMetadataError(f"Audit metadata key {path}{key} looks like a secret.")
         if isinstance(value, dict):
             _check_metadata(value, f"{path}{key}.")
-
-
-def _current_tenant():
-    from tenants.selectors import tenant_current
-
-    return tenant_current()
 
 
 def _client_ip(request: HttpRequest) -> str | None:
@@ -55,7 +50,7 @@ def audit_record(
     if ip is None and request is not None:
         ip = _client_ip(request)
     return AuditEvent.objects.create(
-        tenant=tenant if tenant is not None else _current_tenant(),
+        tenant=tenant if tenant is not None else tenant_current(),
         action=action,
         actor_id=str(actor.pk) if actor is not None else "",
         actor_email=getattr(actor, "email", "") if actor is not None else "",
@@ -71,7 +66,7 @@ def audit_record_many(events: list[dict[str, Any]], *, tenant=None) -> list[Audi
 
     Each dict holds ``action`` and optionally ``target``, ``recipient``, ``metadata``.
     """
-    tenant = tenant if tenant is not None else _current_tenant()
+    tenant = tenant if tenant is not None else tenant_current()
     if getattr(tenant, "schema_name", None) == "public":
         tenant = None
     rows = []

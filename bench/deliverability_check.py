@@ -21,7 +21,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from anywher
 from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
-from smtp_integration.deliverability import DnsResolver, run_deliverability_check
+from deliverability.engine import DnsResolver, run_deliverability_check
 from tests.dnsserver import DnsTestServer
 
 TARGET_SECONDS = 0.5

@@ -1,10 +1,8 @@
-from django.db import connection
 from django.http import HttpRequest
+
+from tenants.selectors import tenant_current
 
 
 def tenant(request: HttpRequest) -> dict:
     """The tenant the request is served for; None on the public domain."""
-    current = getattr(connection, "tenant", None)
-    if current is None or current.schema_name == "public":
-        return {"tenant": None}
-    return {"tenant": current}
+    return {"tenant": tenant_current()}

@@ -54,6 +54,7 @@ TENANT_APPS = [
     "django.contrib.messages",
     "accounts",
     "smtp_integration",
+    "deliverability",
     "mailer",
 ]
 INSTALLED_APPS = SHARED_APPS + [app for app in TENANT_APPS if app not in SHARED_APPS]
@@ -214,7 +215,7 @@ CELERY_BEAT_SCHEDULE = {
     # Daily SPF/DKIM/DMARC re-check of every tenant's From domain (one task per tenant);
     # a change from green to red is audited and shown on the Email SMTP status card.
     "deliverability-daily": {
-        "task": "smtp_integration.tasks.domain_dns_check_dispatch_task",
+        "task": "deliverability.tasks.domain_dns_check_dispatch_task",
         "schedule": crontab(hour=4, minute=17),
     },
 }

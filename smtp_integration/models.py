@@ -4,7 +4,7 @@ from django.conf import settings
 from django.db import models
 
 from smtp_integration.transport import TlsMode
-from tenants.models import DeliverabilityStatus, EmailHealth
+from tenants.models import EmailHealth
 
 # The integration's pages (configuration, deliverability, activity, previews) need it.
 CHANGE_PERMISSION = "smtp_integration.change_smtpconfig"
@@ -33,7 +33,9 @@ class SmtpConfig(models.Model):
 
     host = models.CharField(max_length=253)
     port = models.PositiveIntegerField()
-    tls_mode = models.CharField(max_length=10, choices=TlsMode.choices, default=TlsMode.STARTTLS)
+    tls_mode = models.CharField(
+        max_length=10, choices=TlsMode.choices, default=TlsMode.STARTTLS.value
+    )
     username = models.CharField(max_length=254, blank=True)
     password_encrypted = models.TextField(blank=True)
     from_address = models.EmailField(max_length=254)
@@ -108,35 +110,3 @@ class SmtpConnectionTest(models.Model):
 
     def __str__(self) -> str:
         return f"{self.host}:{self.port} {self.outcome}"
-
-
-class DeliverabilityState(models.Model):
-    """The DKIM selectors the admin entered and the last deliverability check: one per schema."""
-
-    slot = models.PositiveSmallIntegerField(default=1, unique=True, editable=False)
-    # Normalised selectors, checked on top of the provider's; kept across checks and domains.
-    dkim_selectors = models.JSONField(default=list, blank=True)
-
-    # What the stored report was checked for: another From domain or host makes it stale.
-    domain = models.CharField(max_length=253, blank=True)
-    smtp_host = models.CharField(max_length=253, blank=True)
-    provider_key = models.CharField(max_length=40, blank=True)
-    report_selectors = models.JSONField(default=list, blank=True)
-    report = models.JSONField(null=True, blank=True)
-    overall = models.CharField(
-        max_length=10, choices=DeliverabilityStatus.choices, default=DeliverabilityStatus.UNKNOWN
-    )
-    # The last overall that was not "unknown": a DNS outage between two checks is no change.
-    known_overall = models.CharField(
-        max_length=10, choices=DeliverabilityStatus.choices, blank=True
-    )
-    checked_at = models.DateTimeField(null=True, blank=True)
-    checked_by_email = models.EmailField(blank=True)  # empty: the daily check or a command
-    # Set when a check turns green into red; cleared when the domain is green again.
-    degraded_at = models.DateTimeField(null=True, blank=True)
-
-    class Meta:
-        verbose_name = "deliverability state"
-
-    def __str__(self) -> str:
-        return f"{self.domain or 'no domain'}: {self.overall}"

@@ -105,3 +105,30 @@ def email_delivery_status(config: SmtpConfig | None) -> EmailDeliveryStatus:
 
 def smtp_last_test() -> SmtpConnectionTest | None:
     return SmtpConnectionTest.objects.first()
+
+
+@dataclass(frozen=True)
+class SendingDomain:
+    """The domain the tenant's own SMTP sends from, and its host: what receivers check."""
+
+    from_address: str
+    domain: str  # lower case, as configured (a Unicode domain stays Unicode)
+    smtp_host: str  # lower case, no trailing dot
+
+
+def smtp_sending_domain() -> SendingDomain | None:
+    """The enabled custom SMTP's From domain and host; None while the platform default sends."""
+    config = SmtpConfig.objects.first()
+    if config is None or not config.enabled:
+        return None
+    return SendingDomain(
+        from_address=config.from_address,
+        domain=config.from_address.rpartition("@")[2].strip().rstrip(".").lower(),
+        smtp_host=config.host.strip().rstrip(".").lower(),
+    )
+
+
+def smtp_switched_off_host() -> str:
+    """The custom SMTP's host while it is configured but switched off; empty otherwise."""
+    config = SmtpConfig.objects.first()
+    return config.host if config is not None and not config.enabled else ""

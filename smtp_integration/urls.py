@@ -1,6 +1,6 @@
-from django.urls import path
+from django.urls import include, path
 
-from smtp_integration import views, views_deliverability
+from smtp_integration import views
 
 app_name = "integrations"
 
@@ -10,14 +10,6 @@ urlpatterns = [
     path("email-smtp/test/", views.email_smtp_test, name="email_smtp_test"),
     path("email-smtp/toggle/", views.email_smtp_toggle, name="email_smtp_toggle"),
     path("email-smtp/delete/", views.email_smtp_delete, name="email_smtp_delete"),
-    path(
-        "email-smtp/deliverability/",
-        views_deliverability.email_smtp_deliverability,
-        name="email_smtp_deliverability",
-    ),
-    path(
-        "email-smtp/deliverability/selectors/",
-        views_deliverability.email_smtp_deliverability_selectors,
-        name="email_smtp_deliverability_selectors",
-    ),
+    path("email-smtp/deliverability/", include("deliverability.urls")),
+    path("email-smtp/", include("mailer.urls")),
 ]

@@ -16,7 +16,6 @@ from smtp_integration.selectors import (
     smtp_config_get,
     smtp_last_test,
 )
-from smtp_integration.selectors_deliverability import deliverability_summary
 from smtp_integration.services import (
     smtp_config_delete,
     smtp_config_save,
@@ -42,7 +41,6 @@ def _page(request, *, config, form, test_result=None, test_error="", status=200)
         "test_error": test_error,
         "tab": "configuration",
         "platform_from": platform_from_address(),
-        "deliverability": deliverability_summary(config=config),
     }
     return render(request, "integrations/email_smtp/configure.html", context, status=status)
 

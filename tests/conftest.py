@@ -29,7 +29,7 @@ TENANTS = {
 }
 OPERATOR_EMAIL = "operator@localhost"
 # Apps whose rows tests write inside tenant schemas; `committed` empties their tables.
-TENANT_DATA_APPS = ("sessions", "smtp_integration", "mailer")
+TENANT_DATA_APPS = ("sessions", "smtp_integration", "deliverability", "mailer")
 
 
 @pytest.fixture(scope="session", autouse=True)

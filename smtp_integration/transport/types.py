@@ -1,9 +1,32 @@
-"""Values the transport takes and gives, and the names of its states, each defined once."""
+"""Values the transport takes and gives, and the names of its states, each defined once.
+
+The state enums work like Django's TextChoices (``.label``, ``.choices``, ``.values``) so
+that models and forms use them as they are, without the transport importing Django.
+"""
 
 from dataclasses import dataclass, field
+from enum import EnumType, StrEnum
 from typing import Any
 
-from django.db.models import TextChoices
+
+class _ChoicesType(EnumType):
+    @property
+    def choices(cls) -> list[tuple[str, str]]:
+        return [(member.value, member.label) for member in cls]
+
+    @property
+    def values(cls) -> list[str]:
+        return [member.value for member in cls]
+
+
+class TextChoices(StrEnum, metaclass=_ChoicesType):
+    """A string enum whose members carry a label for people."""
+
+    def __new__(cls, value: str, label: str):
+        member = str.__new__(cls, value)
+        member._value_ = value
+        member.label = label
+        return member
 
 
 class TlsMode(TextChoices):

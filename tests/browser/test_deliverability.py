@@ -7,11 +7,11 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 from django_tenants.utils import schema_context
 
-from smtp_integration import domain_checks
-from smtp_integration.domain_checks import domain_dns_check
+from deliverability import services
+from deliverability.services import domain_dns_check
 from tests.conftest import TENANTS
-from tests.deliverability.conftest import DOMAIN, SENDGRID_SPF, publish_sendgrid_dkim
 from tests.deliverability.tabpage import TAB, fresh_start, smtp_config_create
+from tests.deliverability.zones import DOMAIN, SENDGRID_SPF, publish_sendgrid_dkim
 from tests.dnsserver import DnsTestServer
 from tests.support import SCREENSHOTS, TEST_PASSWORD
 
@@ -51,7 +51,7 @@ def test_tab_shows_green_and_red_rows_and_copies_the_record(
 ):
     info = TENANTS["a"]
     settings.DELIVERABILITY_NAMESERVERS = [green.address]
-    monkeypatch.setattr(domain_checks, "CHECK_DEADLINE_SECONDS", 1.5)
+    monkeypatch.setattr(services, "CHECK_DEADLINE_SECONDS", 1.5)
     with schema_context(info.schema):
         fresh_start()
         smtp_config_create()
@@ -115,7 +115,7 @@ def test_postmark_selector_entered_in_the_browser_and_dns_that_never_answers(
 ):
     info = TENANTS["a"]
     settings.DELIVERABILITY_NAMESERVERS = [green.address]
-    monkeypatch.setattr(domain_checks, "CHECK_DEADLINE_SECONDS", 1.0)
+    monkeypatch.setattr(services, "CHECK_DEADLINE_SECONDS", 1.0)
     selector = "20240101120000pm"
     green.set(DOMAIN, "TXT", "v=spf1 include:spf.mtasv.net ~all")
     green.set("spf.mtasv.net", "TXT", "v=spf1 ip4:50.31.156.0/23 ~all")

@@ -1,4 +1,4 @@
-"""Fixtures: a loopback DNS server with test zones, keys, and a check helper."""
+"""Fixtures: a loopback DNS server with test zones, keys, a check helper, a tenant on SendGrid."""
 
 from __future__ import annotations
 
@@ -13,12 +13,16 @@ from cryptography.hazmat.primitives.serialization import (
     PublicFormat,
 )
 
-from smtp_integration.deliverability import DnsResolver, run_deliverability_check
+from deliverability import services
+from deliverability.engine import DnsResolver, run_deliverability_check
+from tests.deliverability.tabpage import fresh_start, smtp_config_create
+from tests.deliverability.zones import (
+    DOMAIN,
+    SENDGRID_HOST,
+    SENDGRID_SPF,
+    publish_sendgrid_dkim,
+)
 from tests.dnsserver import DnsTestServer
-
-DOMAIN = "example.com"
-SENDGRID_HOST = "smtp.sendgrid.net"
-SENDGRID_SPF = "v=spf1 ip4:167.89.0.0/17 ip4:208.117.48.0/20 ~all"
 
 
 @dataclass(frozen=True)
@@ -88,17 +92,6 @@ def check(resolver: DnsResolver):
     return run
 
 
-def dkim_record(p: str, extra: str = "") -> str:
-    return f"v=DKIM1; k=rsa; {extra}p={p}"
-
-
-def publish_sendgrid_dkim(dns: DnsTestServer, p: str, domain: str = DOMAIN, *, extra: str = ""):
-    for selector in ("s1", "s2"):
-        target = f"{selector}.domainkey.u1234567.wl123.sendgrid.net"
-        dns.set(f"{selector}._domainkey.{domain}", "CNAME", target)
-        dns.set(target, "TXT", dkim_record(p, extra))
-
-
 @pytest.fixture
 def green(dns: DnsTestServer, keys: Keys) -> DnsTestServer:
     """An all-green SendGrid domain; tests break one thing at a time."""
@@ -111,8 +104,11 @@ def green(dns: DnsTestServer, keys: Keys) -> DnsTestServer:
     return dns
 
 
-def row(report, check: str, title: str | None = None):
-    """The one row of a check (by title when there are several)."""
-    rows = [r for r in report.rows if r.check == check and (title is None or r.title == title)]
-    assert len(rows) == 1, [r.title for r in report.rows]
-    return rows[0]
+@pytest.fixture
+def sendgrid(in_tenant_a, green, settings, monkeypatch):
+    """Tenant A sends through SendGrid from example.com; DNS on loopback, all green."""
+    settings.DELIVERABILITY_NAMESERVERS = [green.address]
+    monkeypatch.setattr(services, "CHECK_DEADLINE_SECONDS", 1.5)
+    fresh_start()
+    smtp_config_create()
+    return green

@@ -5,10 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 
-from smtp_integration.deliverability import clear_caches
-from smtp_integration.domain_checks import RECHECK_THROTTLE
+from deliverability.engine import clear_caches
+from deliverability.services import RECHECK_THROTTLE
 from smtp_integration.models import SmtpConfig
-from tests.deliverability.conftest import DOMAIN, SENDGRID_HOST
+from tests.deliverability.zones import DOMAIN, SENDGRID_HOST
 
 TAB = "/integrations/email-smtp/deliverability/"
 SELECTORS = "/integrations/email-smtp/deliverability/selectors/"

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 import time
 
 import pytest
 
-from smtp_integration.deliverability import DeliverabilityReport
-from tests.deliverability.conftest import DOMAIN, row
+from deliverability.engine import DeliverabilityReport
+from tests.deliverability.zones import DOMAIN, row
+from tests.support import ROOT
 
 
 def test_green_domain_is_green_overall(green, check):
@@ -118,3 +122,18 @@ def test_full_check_with_30ms_dns_latency(green, check, parallel):
         assert elapsed < 0.5
     else:
         assert elapsed > 0.25  # one lookup at a time really is slower
+
+
+def test_the_engine_imports_without_django():
+    """The benchmark and scripts run the engine with no settings: it must not pull Django in."""
+    code = (
+        "import sys, deliverability.engine; "
+        "print(sorted(name for name in sys.modules if name.split('.')[0] == 'django'))"
+    )
+    env = {k: v for k, v in os.environ.items() if k != "DJANGO_SETTINGS_MODULE"}
+
+    done = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, check=True
+    )
+
+    assert done.stdout.strip() == "[]"

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from smtp_integration.deliverability import normalize_selector
-from tests.deliverability.conftest import DOMAIN, dkim_record, publish_sendgrid_dkim, row
+from deliverability.engine import normalize_selector
+from tests.deliverability.zones import DOMAIN, dkim_record, publish_sendgrid_dkim, row
 
 S1 = f"s1._domainkey.{DOMAIN}"
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.deliverability.conftest import DOMAIN, row
+from tests.deliverability.zones import DOMAIN, row
 
 DMARC = f"_dmarc.{DOMAIN}"
 

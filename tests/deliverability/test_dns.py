@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import sys
-from types import SimpleNamespace
-
 import pytest
 
-from smtp_integration.deliverability import DnsResolver
+from deliverability.engine import DnsResolver
+from deliverability.services import dns_resolver
 
 
 def test_txt_strings_of_one_record_are_joined(dns, resolver):
@@ -61,10 +59,8 @@ def test_nameserver_strings_take_ports_and_ipv6():
         DnsResolver(["dns.example.com"])
 
 
-def test_from_settings_reads_the_setting_lazily(monkeypatch):
-    settings = SimpleNamespace(DELIVERABILITY_NAMESERVERS=["127.0.0.1:5353"])
-    monkeypatch.setitem(sys.modules, "django.conf", SimpleNamespace(settings=settings))
-
-    assert DnsResolver.from_settings().nameservers[0].port == 5353
+def test_the_checks_use_the_configured_nameservers_or_the_systems(settings):
+    settings.DELIVERABILITY_NAMESERVERS = ["127.0.0.1:5353"]
+    assert dns_resolver().nameservers[0].port == 5353
     settings.DELIVERABILITY_NAMESERVERS = []
-    assert DnsResolver.from_settings().nameservers is None  # the system resolver
+    assert dns_resolver().nameservers is None  # the system resolver

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.deliverability.conftest import DOMAIN, row
+from tests.deliverability.zones import DOMAIN, row
 
 
 def test_green_domain_passes(green, check):

@@ -7,18 +7,18 @@ from django.contrib.auth import get_user_model
 from django.test import Client
 from django_tenants.utils import schema_context
 
-from smtp_integration import domain_checks
-from smtp_integration.models import DeliverabilityState, SmtpConfig
+from deliverability import services
+from deliverability.models import DeliverabilityState
+from smtp_integration.models import SmtpConfig
 from tenants.models import Tenant
 from tests.conftest import TENANTS
-from tests.deliverability.conftest import DOMAIN, dkim_record, publish_sendgrid_dkim
 from tests.deliverability.tabpage import (
     SELECTORS,
     TAB,
     fresh_start,
     read_tab,
-    smtp_config_create,
 )
+from tests.deliverability.zones import DOMAIN, dkim_record, publish_sendgrid_dkim
 
 S1 = f"s1._domainkey.{DOMAIN}"
 DMARC = f"_dmarc.{DOMAIN}"
@@ -26,12 +26,8 @@ GREEN_ROWS = {"SPF": "pass", "DKIM (s1)": "pass", "DKIM (s2)": "pass", "DMARC": 
 
 
 @pytest.fixture
-def tab(admin_client_a, green, settings, monkeypatch):
+def tab(sendgrid, admin_client_a):
     """Tenant A's admin, its SendGrid SMTP sending from example.com, and DNS on loopback."""
-    settings.DELIVERABILITY_NAMESERVERS = [green.address]
-    monkeypatch.setattr(domain_checks, "CHECK_DEADLINE_SECONDS", 1.5)
-    fresh_start()
-    smtp_config_create()
     return admin_client_a
 
 
@@ -193,7 +189,7 @@ def test_recheck_sees_a_record_published_after_the_first_check(tab, green):
 
 
 def test_rechecks_are_limited_per_tenant(tab, green, client_b, tenant_b):
-    for _ in range(domain_checks.CHECKS_PER_WINDOW):
+    for _ in range(services.CHECKS_PER_WINDOW):
         assert tab.post(TAB).status_code == 302
     asked = len(green.queries)
 
@@ -246,7 +242,7 @@ def test_a_selector_missing_in_dns_is_red(tab, green):
 
 def test_a_selector_added_past_the_budget_is_stored_and_checked_next_time(tab, green):
     tab.get(TAB)
-    for _ in range(domain_checks.CHECKS_PER_WINDOW):
+    for _ in range(services.CHECKS_PER_WINDOW):
         tab.post(TAB)
     asked = len(green.queries)
 

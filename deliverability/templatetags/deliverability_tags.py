@@ -1,7 +1,7 @@
 from django import template
 
-from smtp_integration.models import DeliverabilityStatus
-from smtp_integration.selectors_deliverability import STATUS_TONES
+from deliverability import selectors
+from tenants.models import DeliverabilityStatus
 
 register = template.Library()
 
@@ -17,7 +17,7 @@ ROW_LABELS = {
 @register.filter
 def status_tone(status) -> str:
     """The colour class of a check's status: green, amber, red, grey or unverified."""
-    return STATUS_TONES.get(str(status), "grey")
+    return selectors.STATUS_TONES.get(str(status), "grey")
 
 
 @register.filter
@@ -30,3 +30,9 @@ def status_label(status) -> str:
 def overall_label(status) -> str:
     """The word on the overall badge ("Ready", "Action needed"...)."""
     return DeliverabilityStatus(str(status)).label
+
+
+@register.simple_tag
+def deliverability_summary() -> selectors.DeliverabilitySummary | None:
+    """The Email SMTP status card's line: ``{% deliverability_summary as deliverability %}``."""
+    return selectors.deliverability_summary()

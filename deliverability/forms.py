@@ -2,7 +2,7 @@
 
 from django import forms
 
-from smtp_integration.deliverability import normalize_selector
+from deliverability.engine import normalize_selector
 
 ADD, REMOVE = "add", "remove"
 

@@ -15,9 +15,9 @@ from checkdmarc.spf import (
     query_spf_record,
 )
 
-from smtp_integration.deliverability import records
-from smtp_integration.deliverability.dns import DnsSession, LookupFailure, find_unknown_reason
-from smtp_integration.deliverability.report import Check, CheckRow, RecordToPublish, Status
+from deliverability.engine import records
+from deliverability.engine.dns import DnsSession, LookupFailure, find_unknown_reason
+from deliverability.engine.report import Check, CheckRow, RecordToPublish, Status
 from smtp_integration.providers import Provider
 
 MAX_LOOKUPS, WARN_LOOKUPS = 10, 8

@@ -7,9 +7,11 @@ from datetime import datetime
 
 from django.urls import reverse
 
-from smtp_integration.deliverability import DeliverabilityReport, normalize_domain
-from smtp_integration.models import DeliverabilityState, DeliverabilityStatus, SmtpConfig
+from deliverability.engine import DeliverabilityReport, normalize_domain
+from deliverability.models import DeliverabilityState
 from smtp_integration.providers import Provider, provider_for_host
+from smtp_integration.selectors import smtp_sending_domain, smtp_switched_off_host
+from tenants.models import DeliverabilityStatus
 
 # Status colours mean the same on every page (DESIGN.md): green, amber, red, grey.
 # "unverified" (we could only guess where to look) has a look of its own.
@@ -24,8 +26,9 @@ STATUS_TONES = {
 
 @dataclass(frozen=True)
 class CheckTarget:
-    """What a check covers: the From domain and the SMTP host that sends for it."""
+    """What a check covers: the From domain (as a DNS name) and the SMTP host that sends."""
 
+    from_address: str
     domain: str
     smtp_host: str
 
@@ -38,8 +41,8 @@ class CheckTarget:
 class DeliverabilityPage:
     """Everything the Deliverability tab shows."""
 
-    config: SmtpConfig | None
     target: CheckTarget | None  # None: the platform default sends, nothing to check
+    switched_off_host: str  # the custom SMTP's host while it is switched off
     state: DeliverabilityState | None
     report: DeliverabilityReport | None  # only a report for the current target
 
@@ -73,13 +76,15 @@ class DeliverabilitySummary:
     url: str
 
 
-def deliverability_target(config: SmtpConfig | None) -> CheckTarget | None:
+def deliverability_target() -> CheckTarget | None:
     """The enabled custom SMTP's From domain and host; None while the platform default sends."""
-    if config is None or not config.enabled:
+    sending = smtp_sending_domain()
+    if sending is None:
         return None
     return CheckTarget(
-        domain=normalize_domain(config.from_address),
-        smtp_host=config.host.strip().rstrip(".").lower(),
+        from_address=sending.from_address,
+        domain=normalize_domain(sending.domain),
+        smtp_host=sending.smtp_host,
     )
 
 
@@ -101,17 +106,20 @@ def deliverability_is_current(
 
 def deliverability_page_get() -> DeliverabilityPage:
     """The tab's data: the target, the stored state and, if it is for this target, the report."""
-    config = SmtpConfig.objects.first()
-    target = deliverability_target(config)
+    target = deliverability_target()
     state = deliverability_state_get()
     current = deliverability_is_current(state, target)
-    report = DeliverabilityReport.from_dict(state.report) if current else None
-    return DeliverabilityPage(config=config, target=target, state=state, report=report)
+    return DeliverabilityPage(
+        target=target,
+        switched_off_host="" if target else smtp_switched_off_host(),
+        state=state,
+        report=DeliverabilityReport.from_dict(state.report) if current else None,
+    )
 
 
-def deliverability_summary(*, config: SmtpConfig | None) -> DeliverabilitySummary | None:
+def deliverability_summary() -> DeliverabilitySummary | None:
     """The stored overall for the status card, when a report for the current domain exists."""
-    target = deliverability_target(config)
+    target = deliverability_target()
     state = deliverability_state_get() if target else None
     if not deliverability_is_current(state, target):
         return None

@@ -1,8 +1,8 @@
-"""Celery tasks for the Email SMTP integration. The schema rides in the task headers."""
+"""Celery tasks for deliverability. The schema rides in the task headers."""
 
 from celery import shared_task
 
-from smtp_integration.domain_checks import domain_dns_check
+from deliverability.services import domain_dns_check
 from tenants.fanout import tenant_task_fan_out
 
 

@@ -11,8 +11,8 @@ from dataclasses import dataclass
 from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.hazmat.primitives.serialization import load_der_public_key
 
-from smtp_integration.deliverability.dns import LookupResult
-from smtp_integration.deliverability.report import Check, CheckRow, RecordToPublish, Status
+from deliverability.engine.dns import LookupResult
+from deliverability.engine.report import Check, CheckRow, RecordToPublish, Status
 from smtp_integration.providers import Provider
 
 PROVIDER, ADMIN, GUESS = "provider", "admin", "guess"

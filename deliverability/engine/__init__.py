@@ -4,14 +4,14 @@ Django-free: the tab, the command and the beat task call
 ``run_deliverability_check`` and store ``report.to_dict()``.
 """
 
-from smtp_integration.deliverability.checks import (
+from deliverability.engine.checks import (
     clear_caches,
     normalize_domain,
     run_deliverability_check,
 )
-from smtp_integration.deliverability.dkim import normalize_selector
-from smtp_integration.deliverability.dns import DnsResolver, LookupResult
-from smtp_integration.deliverability.report import (
+from deliverability.engine.dkim import normalize_selector
+from deliverability.engine.dns import DnsResolver, LookupResult
+from deliverability.engine.report import (
     Check,
     CheckRow,
     DeliverabilityReport,

@@ -1,35 +1,24 @@
-"""Stored checks: green to red audited and on the status card, the command, the daily task."""
+"""Stored checks: green to red audited and on the status card, the daily task."""
 
 from __future__ import annotations
 
 import time
 
-import pytest
-from django.core.management import CommandError, call_command
-from django.db import connection
+from celery.schedules import crontab
 from django_tenants.utils import schema_context
 
 from audit.models import AuditEvent
-from smtp_integration import domain_checks
-from smtp_integration.domain_checks import domain_dns_check
-from smtp_integration.models import DeliverabilityState, SmtpConfig
+from deliverability.models import DeliverabilityState
+from deliverability.services import domain_dns_check
+from deliverability.tasks import domain_dns_check_dispatch_task
+from smtp_integration.models import SmtpConfig
 from tenants.models import Tenant
 from tests.conftest import TENANTS
-from tests.deliverability.conftest import DOMAIN
-from tests.deliverability.tabpage import CONFIGURE, fresh_start, smtp_config_create
+from tests.deliverability.tabpage import CONFIGURE, smtp_config_create
+from tests.deliverability.zones import DOMAIN
 
 DMARC = f"_dmarc.{DOMAIN}"
 DEGRADED = "deliverability.degraded"
-
-
-@pytest.fixture
-def sendgrid(in_tenant_a, green, settings, monkeypatch):
-    """Tenant A sends through SendGrid from example.com; DNS on loopback, all green."""
-    settings.DELIVERABILITY_NAMESERVERS = [green.address]
-    monkeypatch.setattr(domain_checks, "CHECK_DEADLINE_SECONDS", 1.5)
-    fresh_start()
-    smtp_config_create()
-    return green
 
 
 def _card(client) -> str:
@@ -106,35 +95,8 @@ def test_nothing_is_checked_or_shown_while_the_platform_default_sends(
     assert "Deliverability" not in _card(admin_client_a)
 
 
-def test_command_prints_each_row_and_the_overall(sendgrid, capsys):
-    sendgrid.remove(DMARC)
-
-    call_command("check_deliverability", "--tenant", TENANTS["a"].schema, "--fresh")
-
-    out = capsys.readouterr().out
-    assert f"{TENANTS['a'].schema}: {DOMAIN} via SendGrid (smtp.sendgrid.net)" in out
-    assert "  PASS       SPF: " in out and "  PASS       DKIM (s1): " in out
-    assert "  FAIL       DMARC: " in out
-    assert f"publish:  {DMARC} TXT v=DMARC1; p=quarantine;" in out
-    assert "Overall: FAIL (checked " in out
-    assert DeliverabilityState.objects.get().overall == "fail"
-    assert connection.schema_name == TENANTS["a"].schema
-
-
-def test_command_explains_the_platform_default_and_refuses_unknown_tenants(sendgrid, capsys):
-    call_command("check_deliverability", "--tenant", TENANTS["b"].schema)
-    assert "platform default from noreply@mail.cymmetri.test" in capsys.readouterr().out
-
-    with pytest.raises(CommandError, match="No tenant with schema 'nope'"):
-        call_command("check_deliverability", "--tenant", "nope")
-    with pytest.raises(CommandError):
-        call_command("check_deliverability", "--tenant", "public")
-
-
 def test_daily_task_checks_every_tenant_in_its_own_schema(committed, green, start_workers):
     """Beat's dispatcher on a real worker fans out one check per tenant, each in its schema."""
-    from smtp_integration.tasks import domain_dns_check_dispatch_task
-
     green.add("example.org", "TXT", "v=spf1 include:sendgrid.net ~all")  # no DKIM, no DMARC
     for info, domain in ((TENANTS["a"], DOMAIN), (TENANTS["b"], "example.org")):
         with schema_context(info.schema):
@@ -162,3 +124,10 @@ def test_daily_task_checks_every_tenant_in_its_own_schema(committed, green, star
         )
     )
     assert operators_see == {TENANTS["a"].schema: "pass", TENANTS["b"].schema: "fail"}
+
+
+def test_beat_runs_the_daily_check_at_04_17_utc(settings):
+    entry = settings.CELERY_BEAT_SCHEDULE["deliverability-daily"]
+
+    assert entry["task"] == domain_dns_check_dispatch_task.name
+    assert entry["schedule"] == crontab(hour=4, minute=17)

@@ -154,13 +154,6 @@ class DnsResolver(_RecordLookups):
         self.timeout = timeout
         self.lifetime = lifetime
 
-    @classmethod
-    def from_settings(cls) -> DnsResolver:
-        """A resolver using the ``DELIVERABILITY_NAMESERVERS`` setting."""
-        from django.conf import settings  # lazily: the engine runs without Django too
-
-        return cls(list(getattr(settings, "DELIVERABILITY_NAMESERVERS", None) or []) or None)
-
     def session(self, *, deadline: float | None = None, prefetch: bool = True) -> DnsSession:
         """A per-check session whose lookups all end within ``deadline`` seconds."""
         deadline_at = time.monotonic() + (self.lifetime if deadline is None else deadline)

@@ -10,8 +10,8 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 
-from smtp_integration.deliverability.dns import DnsSession, LookupResult
-from smtp_integration.deliverability.report import Check, CheckRow, RecordToPublish, Status
+from deliverability.engine.dns import DnsSession, LookupResult
+from deliverability.engine.report import Check, CheckRow, RecordToPublish, Status
 from smtp_integration.providers import Provider, ReturnPathHint
 
 TITLE = "Return-path (bounces)"

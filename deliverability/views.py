@@ -8,20 +8,21 @@ from django.views.decorators.http import require_POST
 
 from cymmetri.decorators import permission_required_page
 from cymmetri.throttle import RateLimited
-from smtp_integration.domain_checks import (
+from deliverability.forms import ADD, DkimSelectorForm
+from deliverability.selectors import (
+    DeliverabilityPage,
+    deliverability_page_get,
+    deliverability_target,
+)
+from deliverability.services import (
     RECHECK_THROTTLE,
     dkim_selector_add,
     dkim_selector_remove,
     domain_dns_check,
 )
-from smtp_integration.forms_deliverability import ADD, DkimSelectorForm
-from smtp_integration.models import CHANGE_PERMISSION, DeliverabilityStatus
-from smtp_integration.selectors import platform_from_address, smtp_config_get
-from smtp_integration.selectors_deliverability import (
-    DeliverabilityPage,
-    deliverability_page_get,
-    deliverability_target,
-)
+from smtp_integration.models import CHANGE_PERMISSION
+from smtp_integration.selectors import platform_from_address
+from tenants.models import DeliverabilityStatus
 
 TAB = "integrations:email_smtp_deliverability"
 PROPAGATION_NOTE = (
@@ -48,7 +49,7 @@ def _render(
         "platform_from": platform_from_address(),
         "tab": "deliverability",
     }
-    return render(request, "integrations/email_smtp/deliverability.html", context, status=status)
+    return render(request, "deliverability/tab.html", context, status=status)
 
 
 @permission_required_page(CHANGE_PERMISSION)
@@ -103,7 +104,7 @@ def email_smtp_deliverability_selectors(request: HttpRequest) -> HttpResponse:
         form.add_error("selector", exc)
         return _render(request, deliverability_page_get(), form=form, status=400)
     done = f"Selector {selector} {'added' if adding else 'removed'}"
-    if deliverability_target(smtp_config_get()) is None:
+    if deliverability_target() is None:
         messages.success(request, f"{done}.")
         return redirect(TAB)
     try:

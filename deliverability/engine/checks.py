@@ -10,12 +10,12 @@ from datetime import UTC, datetime
 import checkdmarc.utils
 import dns.name
 
-from smtp_integration.deliverability.dkim import dkim_rows, plan_selectors, selector_name
-from smtp_integration.deliverability.dmarc import check_dmarc
-from smtp_integration.deliverability.dns import DnsResolver
-from smtp_integration.deliverability.report import Check, CheckRow, DeliverabilityReport, Status
-from smtp_integration.deliverability.return_path import lookup_return_path, return_path_row
-from smtp_integration.deliverability.spf import check_spf
+from deliverability.engine.dkim import dkim_rows, plan_selectors, selector_name
+from deliverability.engine.dmarc import check_dmarc
+from deliverability.engine.dns import DnsResolver
+from deliverability.engine.report import Check, CheckRow, DeliverabilityReport, Status
+from deliverability.engine.return_path import lookup_return_path, return_path_row
+from deliverability.engine.spf import check_spf
 from smtp_integration.providers import OWN_SERVER, provider_for_host
 
 logger = logging.getLogger(__name__)

@@ -12,9 +12,9 @@ from checkdmarc.dmarc import (
 )
 from checkdmarc.utils import get_base_domain
 
-from smtp_integration.deliverability import records
-from smtp_integration.deliverability.dns import DnsSession, LookupFailure, find_unknown_reason
-from smtp_integration.deliverability.report import Check, CheckRow, RecordToPublish, Status
+from deliverability.engine import records
+from deliverability.engine.dns import DnsSession, LookupFailure, find_unknown_reason
+from deliverability.engine.report import Check, CheckRow, RecordToPublish, Status
 
 REPORT_MAILBOX = "dmarc-reports@{domain}"
 REPORT_NOTE = (

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import HttpRequest
@@ -11,20 +12,21 @@ from django.http import HttpRequest
 from audit.models import AuditAction
 from audit.services import audit_record
 from cymmetri.throttle import Throttle
-from smtp_integration.deliverability import (
+from deliverability.engine import (
     DeliverabilityReport,
     DnsResolver,
     Status,
     normalize_selector,
     run_deliverability_check,
 )
-from smtp_integration.models import DeliverabilityState, DeliverabilityStatus, SmtpConfig
-from smtp_integration.providers import OWN_SERVER
-from smtp_integration.selectors_deliverability import (
+from deliverability.models import DeliverabilityState
+from deliverability.selectors import (
     CheckTarget,
     deliverability_state_get,
     deliverability_target,
 )
+from smtp_integration.providers import OWN_SERVER
+from tenants.models import DeliverabilityStatus
 from tenants.selectors import tenant_current
 from tenants.services import tenant_email_status_set
 
@@ -41,6 +43,11 @@ RECHECK_THROTTLE = Throttle(
     "rarely shows more.",
 )
 MAX_SELECTORS = 10
+
+
+def dns_resolver() -> DnsResolver:
+    """The resolver the checks use: DELIVERABILITY_NAMESERVERS, or the system's."""
+    return DnsResolver(list(settings.DELIVERABILITY_NAMESERVERS) or None)
 
 
 def _state_locked() -> DeliverabilityState:
@@ -89,7 +96,7 @@ def domain_dns_check(
     overall is copied to the tenant's public row, where operators list it, either way.
     """
     tenant = tenant_current()
-    target = deliverability_target(SmtpConfig.objects.first())
+    target = deliverability_target()
     if target is None:
         tenant_email_status_set(tenant=tenant, deliverability=DeliverabilityStatus.UNKNOWN)
         return None
@@ -100,7 +107,7 @@ def domain_dns_check(
         from_domain=target.domain,
         smtp_host=target.smtp_host,
         dkim_selectors=selectors,
-        resolver=DnsResolver.from_settings(),
+        resolver=dns_resolver(),
         deadline=CHECK_DEADLINE_SECONDS,
         fresh=fresh,
     )
