@@ -22,7 +22,7 @@ class DashboardSummary:
     recent_events: list[AuditEvent]
 
 
-def dashboard_summary(*, tenant, user) -> DashboardSummary:
+def dashboard_summary(*, tenant) -> DashboardSummary:
     users = get_user_model().objects.filter(is_active=True)
     recent = list(AuditEvent.objects.filter(tenant=tenant).order_by("-created_at")[:5])
     return DashboardSummary(

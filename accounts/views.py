@@ -8,5 +8,5 @@ from tenants.selectors import tenant_current
 
 @login_required
 def dashboard(request: HttpRequest) -> HttpResponse:
-    summary = dashboard_summary(tenant=tenant_current(), user=request.user)
+    summary = dashboard_summary(tenant=tenant_current())
     return render(request, "accounts/dashboard.html", {"summary": summary})

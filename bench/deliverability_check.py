@@ -2,7 +2,7 @@
 
 Sequential (one lookup at a time) against the engine's parallel path, on a
 typical SendGrid domain and on a busy one (9 SPF lookups, nested includes).
-Target (DESIGN.md): a full check in at most 0.5 s.
+Target (docs/performance.md): a full check in at most 0.5 s.
 
     python bench/deliverability_check.py [--runs 5] [--latency 0.03]
 """

@@ -6,7 +6,7 @@ In one run, against the same local SMTP server (STARTTLS + AUTH, in a process of
 - mailer: send_email() in its own transaction per email, outbox and audit writes included,
   delivered by real worker processes; and, at light load, send → 250 one email at a time.
 
-Targets (DESIGN.md): mailer ≥ 0.5 × raw and ≥ 3 × naive; send_email() p99 ≤ 5 ms;
+Targets (docs/performance.md): mailer ≥ 0.5 × raw and ≥ 3 × naive; send_email() p99 ≤ 5 ms;
 send → 250 p50 ≤ 50 ms at light load. It uses a database, a Redis and workers of its own.
 
     python bench/mailer_throughput.py [--emails 2000] [--producers 4] [--workers 2] [--threads 4]
@@ -401,7 +401,7 @@ def report(args, raw, naive, rate, calls, to_250, light_calls, light_250) -> Non
             percentile(light_250, 50) <= 0.05,
         ),
     ]
-    print("\n  Targets (DESIGN.md):")
+    print("\n  Targets:")
     for name, value, met in targets:
         print(f"    {name:44} {value:>10}   {'met' if met else 'NOT met'}")
     print()

@@ -67,6 +67,14 @@ def env_secret(name: str) -> str:
     return env_str(name)
 
 
+def env_choice(name: str, choices: list[str], default: object = _MISSING) -> str:
+    """One of ``choices``; required unless a default is given."""
+    value = env_str(name, default)
+    if value not in choices:
+        raise ImproperlyConfigured(f"{name} must be one of {', '.join(choices)}; got {value!r}.")
+    return value
+
+
 def env_bool(name: str, default: bool | object = _MISSING) -> bool:
     """``true/false``, ``1/0``, ``yes/no``, ``on/off``."""
     value = _raw(name, default)

@@ -7,6 +7,7 @@ from celery.schedules import crontab
 from cymmetri.env import (
     env_aead_keys,
     env_bool,
+    env_choice,
     env_database,
     env_hostports,
     env_int,
@@ -18,6 +19,7 @@ from cymmetri.env import (
     env_str,
     load_dotenv,
 )
+from smtp_integration.transport.types import TlsMode
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 load_dotenv(BASE_DIR / ".env")
@@ -153,7 +155,7 @@ SECURE_PROXY_SSL_HEADER = (
 
 PLATFORM_SMTP_HOST = env_str("PLATFORM_SMTP_HOST")
 PLATFORM_SMTP_PORT = env_int("PLATFORM_SMTP_PORT", 587, min_value=1, max_value=65535)
-PLATFORM_SMTP_TLS_MODE = env_str("PLATFORM_SMTP_TLS_MODE", "starttls")
+PLATFORM_SMTP_TLS_MODE = env_choice("PLATFORM_SMTP_TLS_MODE", TlsMode.values, TlsMode.STARTTLS)
 PLATFORM_SMTP_USERNAME = env_str("PLATFORM_SMTP_USERNAME", "")
 PLATFORM_SMTP_PASSWORD = env_secret("PLATFORM_SMTP_PASSWORD") if PLATFORM_SMTP_USERNAME else ""
 PLATFORM_EMAIL_DOMAIN = env_str("PLATFORM_EMAIL_DOMAIN")
@@ -170,11 +172,6 @@ MAILER_RETRY_BASE_SECONDS = float(env_str("MAILER_RETRY_BASE_SECONDS", "30"))
 MAILER_RETRY_MAX_SECONDS = env_int("MAILER_RETRY_MAX_SECONDS", 1800, min_value=1)
 MAILER_MAX_ATTEMPTS = env_int("MAILER_MAX_ATTEMPTS", 8, min_value=1, max_value=50)
 MAILER_SWEEP_SECONDS = env_int("MAILER_SWEEP_SECONDS", 30, min_value=1)
-
-if PLATFORM_SMTP_TLS_MODE not in {"starttls", "tls", "none"}:
-    from django.core.exceptions import ImproperlyConfigured
-
-    raise ImproperlyConfigured("PLATFORM_SMTP_TLS_MODE must be starttls, tls or none.")
 
 # --- Celery (tenant-schemas-celery: the schema rides in task headers) ------------------------
 

@@ -7,21 +7,27 @@ from datetime import datetime
 
 from django.urls import reverse
 
-from deliverability.engine import DeliverabilityReport, normalize_domain
+from deliverability.engine import DeliverabilityReport, Status, normalize_domain
 from deliverability.models import DeliverabilityState
 from smtp_integration.providers import Provider, provider_for_host
 from smtp_integration.selectors import smtp_sending_domain, smtp_switched_off_host
 from tenants.models import DeliverabilityStatus
 
-# Status colours mean the same on every page (DESIGN.md): green, amber, red, grey.
-# "unverified" (we could only guess where to look) has a look of its own.
-STATUS_TONES = {
-    "pass": "green",
-    "warning": "amber",
-    "fail": "red",
-    "unknown": "grey",
-    "unverified": "unverified",
+# How a check's status looks: the word on its badge and its colour, which means the same on
+# every page (green, amber, red, grey). "Unverified" (we could only guess where to look) has
+# a look of its own.
+STATUS_LOOKS = {
+    Status.PASS: ("Pass", "green"),
+    Status.WARNING: ("Warning", "amber"),
+    Status.FAIL: ("Fail", "red"),
+    Status.UNKNOWN: ("Unknown", "grey"),
+    Status.UNVERIFIED: ("Unverified", "unverified"),
 }
+
+
+def status_look(status: str) -> tuple[str, str]:
+    """(label, tone) of a check's status; grey for anything unknown to this version."""
+    return STATUS_LOOKS.get(status, (str(status).capitalize(), "grey"))
 
 
 @dataclass(frozen=True)
@@ -126,7 +132,7 @@ def deliverability_summary() -> DeliverabilitySummary | None:
     return DeliverabilitySummary(
         overall=state.overall,
         label=DeliverabilityStatus(state.overall).label,
-        tone=STATUS_TONES[state.overall],
+        tone=status_look(state.overall)[1],
         domain=state.domain,
         checked_at=state.checked_at,
         degraded_at=state.degraded_at,

@@ -64,10 +64,6 @@ class ConnectionPool:
         """Forget the route's connection after an error left it in an unknown state."""
         self._close(route.pool_key)
 
-    def close_all(self) -> None:
-        for key in list(self._entries):
-            self._close(key)
-
     def _close(self, key: tuple) -> None:
         entry = self._entries.pop(key, None)
         if entry is not None:

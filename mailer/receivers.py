@@ -1,6 +1,6 @@
 from mailer.services import email_queue_resume
 
 
-def smtp_config_changed_resume(sender, config=None, **kwargs) -> None:
+def smtp_config_changed_resume(sender, **kwargs) -> None:
     """The tenant's SMTP config changed: emails waiting for a working server try again now."""
     email_queue_resume()

@@ -358,33 +358,6 @@ PROVIDERS: tuple[Provider, ...] = (
 )
 
 
-@dataclass(frozen=True)
-class Preset:
-    """One choice of the SMTP form's preset select."""
-
-    key: str
-    label: str
-    provider: Provider
-    endpoint: SmtpEndpoint
-
-
-def _presets() -> tuple[Preset, ...]:
-    presets = []
-    for provider in PROVIDERS:
-        for endpoint in provider.endpoints:
-            suffix = f" ({endpoint.label})" if endpoint.label else ""
-            port = f", port {endpoint.port}" if endpoint.host else ""
-            label = f"{provider.name}{suffix}{port}"
-            key = f"{provider.key}:{endpoint.host or 'custom'}:{endpoint.port}"
-            presets.append(Preset(key, label, provider, endpoint))
-    return tuple(presets)
-
-
-PRESETS: tuple[Preset, ...] = _presets()
-PRESETS_BY_KEY = {preset.key: preset for preset in PRESETS}
-PROVIDERS_BY_KEY = {provider.key: provider for provider in PROVIDERS}
-
-
 def provider_for_host(host: str | None) -> Provider | None:
     """The provider whose SMTP host this is; None for an own or unknown server."""
     if not host:

@@ -106,10 +106,6 @@ class DeliverabilityReport:
             return Status.WARNING
         return Status.PASS
 
-    def rows_for(self, check: Check) -> list[CheckRow]:
-        """The rows of one check, in order."""
-        return [row for row in self.rows if row.check == check]
-
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready dict (``overall`` included for readers that don't rebuild the report)."""
         return {

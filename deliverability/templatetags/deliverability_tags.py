@@ -5,25 +5,17 @@ from tenants.models import DeliverabilityStatus
 
 register = template.Library()
 
-ROW_LABELS = {
-    "pass": "Pass",
-    "warning": "Warning",
-    "fail": "Fail",
-    "unknown": "Unknown",
-    "unverified": "Unverified",
-}
-
 
 @register.filter
 def status_tone(status) -> str:
     """The colour class of a check's status: green, amber, red, grey or unverified."""
-    return selectors.STATUS_TONES.get(str(status), "grey")
+    return selectors.status_look(str(status))[1]
 
 
 @register.filter
 def status_label(status) -> str:
     """The word on a row's badge."""
-    return ROW_LABELS.get(str(status), str(status))
+    return selectors.status_look(str(status))[0]
 
 
 @register.filter

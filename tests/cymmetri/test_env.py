@@ -103,3 +103,13 @@ def test_dotenv_does_not_override_the_real_environment(environ, tmp_path, monkey
     assert os.environ["FROM_FILE"] == "from file"
     assert os.environ["ALREADY_SET"] == "real"
     monkeypatch.delenv("FROM_FILE")
+
+
+def test_a_choice_names_the_values_it_accepts(environ, monkeypatch):
+    environ(TLS=" starttls")
+    with pytest.raises(ImproperlyConfigured, match="TLS must be one of starttls, tls, none"):
+        env.env_choice("TLS", ["starttls", "tls", "none"])
+    environ(TLS="tls")
+    assert env.env_choice("TLS", ["starttls", "tls", "none"]) == "tls"
+    monkeypatch.delenv("TLS")
+    assert env.env_choice("TLS", ["starttls", "tls", "none"], "starttls") == "starttls"

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from smtp_integration.providers import PRESETS, PROVIDERS, provider_for_host
+from smtp_integration.presets import presets_for_page
+from smtp_integration.providers import PROVIDERS, provider_for_host
 
 
 @pytest.mark.parametrize(
@@ -38,15 +39,16 @@ def test_ses_host_gives_its_region():
 
 
 def test_presets_cover_every_provider_in_order_with_the_expected_hints():
-    assert PRESETS[0].provider.key == "sendgrid"
-    assert PRESETS[-1].provider.key == "other"
-    assert {p.provider.key for p in PRESETS} == {p.key for p in PROVIDERS}
-    sendgrid = PRESETS[0]
-    assert (sendgrid.endpoint.host, sendgrid.endpoint.port, sendgrid.endpoint.tls_mode) == (
-        "smtp.sendgrid.net",
-        587,
-        "starttls",
-    )
-    assert "apikey" in sendgrid.provider.username_hint
+    presets = presets_for_page()
+    assert [p["key"] for p in presets] == [p.key for p in PROVIDERS]
+    assert presets[0]["key"] == "sendgrid"
+    assert presets[-1]["key"] == "other"
+    [first, *_] = presets[0]["endpoints"]
+    assert first == {
+        "host": "smtp.sendgrid.net",
+        "port": 587,
+        "tls_mode": "starttls",
+        "label": "smtp.sendgrid.net:587 · STARTTLS",
+    }
+    assert "apikey" in presets[0]["username_hint"]
     assert all(p.checked.isoformat() == "2026-11-23" for p in PROVIDERS)
-    assert len({p.key for p in PRESETS}) == len(PRESETS)

@@ -80,7 +80,7 @@ class Command(BaseCommand):
         self.stdout.write(f"  {row.status.upper():<10} {row.title}: {row.message}")
         for value in row.found:
             self.stdout.write(f"  {'':<10}   found:    {value}")
-        if row.expected and row.status != "pass":
+        if row.expected and row.status != Status.PASS:
             self.stdout.write(f"  {'':<10}   expected: {row.expected}")
         for record in row.publish:
             self.stdout.write(f"  {'':<10}   publish:  {record.name} {record.type} {record.value}")
