@@ -14,20 +14,8 @@ from django.db import connection
 from django.test import Client
 from django_tenants.utils import schema_context
 
-from tests.support import TEST_PASSWORD, TenantInfo
+from tests.support import OPERATOR_EMAIL, TENANTS, TEST_PASSWORD, TenantInfo
 
-TENANTS = {
-    "a": TenantInfo(
-        "production-cymmetri",
-        "production.localhost",
-        "Cymmetri Production",
-        "admin@production.localhost",
-    ),
-    "b": TenantInfo(
-        "staging-cymmetri", "staging.localhost", "Cymmetri Staging", "admin@staging.localhost"
-    ),
-}
-OPERATOR_EMAIL = "operator@localhost"
 # Apps whose rows tests write inside tenant schemas; `committed` empties their tables.
 TENANT_DATA_APPS = ("sessions", "smtp_integration", "deliverability", "mailer")
 

@@ -12,8 +12,7 @@ from tests.accounts.helpers import (
     set_password,
     sign_in,
 )
-from tests.conftest import TENANTS
-from tests.support import TEST_PASSWORD
+from tests.support import TENANTS, TEST_PASSWORD
 
 NEW_PASSWORD = "a-brand-new-passphrase-7"
 

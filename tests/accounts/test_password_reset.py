@@ -8,7 +8,7 @@ from accounts.services import RESET_LIMIT_PER_ADDRESS, RESET_LIMIT_PER_IP, RESET
 from mailer.models import OutboundEmail
 from tenants.services import tenant_url
 from tests.accounts.helpers import link_path, make_user, only_email, set_password, sign_in
-from tests.conftest import TENANTS
+from tests.support import TENANTS
 
 NEW_PASSWORD = "a-brand-new-passphrase-7"
 

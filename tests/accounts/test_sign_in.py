@@ -1,7 +1,6 @@
 from django.test import Client
 
-from tests.conftest import TENANTS
-from tests.support import TEST_PASSWORD
+from tests.support import TENANTS, TEST_PASSWORD
 
 
 def sign_in(client: Client, email: str, password: str = TEST_PASSWORD):

@@ -8,8 +8,7 @@ from tests.accounts.helpers import (
     make_user,
     received,
 )
-from tests.conftest import TENANTS
-from tests.support import SCREENSHOTS, TEST_PASSWORD
+from tests.support import SCREENSHOTS, TENANTS, TEST_PASSWORD
 
 # Tenant A, committed, with the session's worker delivering to the platform SMTP.
 pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("live_tenant_a")]

@@ -9,8 +9,7 @@ from django.utils import timezone
 
 from mailer.models import OutboundEmail
 from tests.browser.test_email_smtp import shot
-from tests.conftest import TENANTS
-from tests.support import TEST_PASSWORD
+from tests.support import TENANTS, TEST_PASSWORD
 
 pytestmark = pytest.mark.browser
 

@@ -9,11 +9,10 @@ from django_tenants.utils import schema_context
 
 from deliverability import services
 from deliverability.services import domain_dns_check
-from tests.conftest import TENANTS
 from tests.deliverability.tabpage import TAB, fresh_start, smtp_config_create
 from tests.deliverability.zones import DOMAIN, SENDGRID_SPF, publish_sendgrid_dkim
 from tests.dnsserver import DnsTestServer
-from tests.support import SCREENSHOTS, TEST_PASSWORD
+from tests.support import SCREENSHOTS, TENANTS, TEST_PASSWORD
 
 pytestmark = pytest.mark.browser
 

@@ -2,9 +2,8 @@
 
 import pytest
 
-from tests.conftest import TENANTS
 from tests.smtp_servers import SMTP_PASSWORD
-from tests.support import SCREENSHOTS, TEST_PASSWORD
+from tests.support import SCREENSHOTS, TENANTS, TEST_PASSWORD
 
 pytestmark = pytest.mark.browser
 

@@ -3,8 +3,7 @@
 import pytest
 
 from tests.browser.test_email_smtp import shot
-from tests.conftest import TENANTS
-from tests.support import TEST_PASSWORD
+from tests.support import TENANTS, TEST_PASSWORD
 
 pytestmark = pytest.mark.browser
 

@@ -1,7 +1,6 @@
 import pytest
 
-from tests.conftest import TENANTS
-from tests.support import SCREENSHOTS, TEST_PASSWORD
+from tests.support import SCREENSHOTS, TENANTS, TEST_PASSWORD
 
 pytestmark = pytest.mark.browser
 

@@ -11,7 +11,6 @@ from deliverability import services
 from deliverability.models import DeliverabilityState
 from smtp_integration.models import SmtpConfig
 from tenants.models import Tenant
-from tests.conftest import TENANTS
 from tests.deliverability.tabpage import (
     SELECTORS,
     TAB,
@@ -19,6 +18,7 @@ from tests.deliverability.tabpage import (
     read_tab,
 )
 from tests.deliverability.zones import DOMAIN, dkim_record, publish_sendgrid_dkim
+from tests.support import TENANTS
 
 S1 = f"s1._domainkey.{DOMAIN}"
 DMARC = f"_dmarc.{DOMAIN}"

@@ -363,8 +363,7 @@ def test_tenant_b_gets_nothing_of_tenant_as(admin_client_a, client_b, tenant_b, 
 def test_operators_see_each_tenants_smtp_in_admin(admin_client_a, smtp_server):
     from django.test import Client
 
-    from tests.conftest import OPERATOR_EMAIL
-    from tests.support import TEST_PASSWORD
+    from tests.support import OPERATOR_EMAIL, TEST_PASSWORD
 
     save(admin_client_a, form_data(smtp_server))
     connection.set_schema_to_public()

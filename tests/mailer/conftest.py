@@ -6,8 +6,8 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.db import connection
 
-from tests.conftest import TENANTS
 from tests.smtp_servers import SMTP_PASSWORD, SMTP_USERNAME
+from tests.support import TENANTS
 
 
 @pytest.fixture
