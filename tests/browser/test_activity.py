@@ -8,8 +8,7 @@ from django.db import connection
 from django.utils import timezone
 
 from mailer.models import OutboundEmail
-from tests.browser.test_email_smtp import shot
-from tests.support import TENANTS, TEST_PASSWORD
+from tests.live import open_as_admin, shot
 
 pytestmark = pytest.mark.browser
 
@@ -48,15 +47,9 @@ def seed(tenant):
 
 def test_activity_chart_and_failed_filter(browser, live_server_url, tenant_a):
     seed(tenant_a)
-    info = TENANTS["a"]
 
     def flow(page):
-        page.goto(
-            live_server_url(info.domain, "/accounts/login/?next=/integrations/email-smtp/activity/")
-        )
-        page.get_by_label("Email").fill(info.admin_email)
-        page.get_by_label("Password").fill(TEST_PASSWORD)
-        page.get_by_role("button", name="Sign in").click()
+        open_as_admin(page, live_server_url, "/integrations/email-smtp/activity/")
         page.get_by_role("heading", name="Last 7 days").wait_for()
         bars = page.locator("rect.chart__bar--sent").count()
         shot(page, "activity")
