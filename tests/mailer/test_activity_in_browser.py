@@ -1,21 +1,16 @@
 """The Activity tab in Chromium: the chart and the failed filter."""
 
-import uuid
-from datetime import timedelta
-
 import pytest
 from django.db import connection
-from django.utils import timezone
 
-from mailer.models import OutboundEmail
 from tests.live import open_as_admin, shot
+from tests.mailer.helpers import outbound_email
 
 pytestmark = pytest.mark.browser
 
 
 def seed(tenant):
     connection.set_tenant(tenant)
-    now = timezone.now()
     rows = []
     for day in range(7):
         for n in range(day % 4 + 1):
@@ -24,24 +19,17 @@ def seed(tenant):
             rows.append(("failed", day, f"bounce{day}@example.com", 550, "recipient_rejected"))
     rows.append(("queued", 0, "waiting@example.com", None, ""))
     for status, day, to, code, reason in rows:
-        at = now - timedelta(days=day, minutes=5)
-        row = OutboundEmail.objects.create(
+        outbound_email(
+            status,
             kind="otp" if day % 2 else "verification",
-            to_address=to,
-            subject="s",
-            body_text="",
-            message_id=f"<{uuid.uuid4().hex}@acme.test>",
-            status=status,
-            next_attempt_at=at,
-            expires_at=at + timedelta(hours=24),
-            finished_at=None if status == "queued" else at,
+            to=to,
+            days_ago=day,
             transport="custom",
             smtp_host="smtp.acme.test",
             reply_code=code,
             failure_reason=reason,
             waiting_for="rate_limited" if status == "queued" else "",
         )
-        OutboundEmail.objects.filter(pk=row.pk).update(created_at=at)
     connection.set_schema_to_public()
 
 

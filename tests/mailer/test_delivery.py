@@ -11,7 +11,7 @@ from mailer import send_email
 from mailer.models import OutboundEmail
 from smtp_integration.models import SmtpConfig
 from smtp_integration.services import smtp_config_save, smtp_config_toggle
-from tests.mailer.test_api import SAMPLE_CONTEXT
+from tests.mailer.helpers import SAMPLE_CONTEXT
 from tests.support import wait_for
 
 pytestmark = pytest.mark.usefixtures("use_celery_worker")
