@@ -5,6 +5,7 @@ from django.contrib.auth import get_user_model
 from django.test import Client
 
 from tests.accounts.helpers import (
+    NEW_PASSWORD,
     body_text,
     link_path,
     make_user,
@@ -13,8 +14,6 @@ from tests.accounts.helpers import (
     sign_in,
 )
 from tests.support import TENANTS, TEST_PASSWORD
-
-NEW_PASSWORD = "a-brand-new-passphrase-7"
 
 
 def browser() -> Client:

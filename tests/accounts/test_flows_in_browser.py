@@ -4,6 +4,7 @@ import pytest
 from django.contrib.auth import get_user_model
 
 from tests.accounts.helpers import (
+    NEW_PASSWORD,
     body_text,
     make_user,
     received,
@@ -13,8 +14,6 @@ from tests.support import TENANTS, TEST_PASSWORD
 
 # Tenant A, committed, with the session's worker delivering to the platform SMTP.
 pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("live_tenant_a")]
-
-NEW_PASSWORD = "a-brand-new-passphrase-7"
 
 
 def link_in(message, path: str) -> str:
