@@ -1,4 +1,5 @@
-"""A live server thread and Chromium driven by Playwright, for browser tests.
+"""A live server thread and Chromium driven by Playwright, for browser tests, and what those
+tests do on a page again and again: sign in, take a screenshot.
 
 Playwright's sync API runs an event loop, and Django refuses ORM calls from a thread with a
 running loop; so the browser runs in a thread of its own and the test body stays free to
@@ -16,6 +17,8 @@ from typing import Any
 import pytest
 from django.contrib.staticfiles.handlers import StaticFilesHandler
 from django.test.testcases import LiveServerThread
+
+from tests.support import SCREENSHOTS, TENANTS, TEST_PASSWORD, TenantInfo
 
 CHROMIUM_ARGS = [
     "--headless",
@@ -85,3 +88,23 @@ def run_in_browser(action: Callable[[Any], Any], *, executable: str) -> Any:
     if "error" in outcome:
         raise outcome["error"]
     return outcome.get("value")
+
+
+def sign_in(page, email: str, password: str = TEST_PASSWORD) -> None:
+    """Fill in the sign-in form the page shows and submit it."""
+    page.get_by_label("Email").fill(email)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Sign in").click()
+
+
+def open_as_admin(page, live_server_url, path: str = "/", info: TenantInfo = TENANTS["a"]):
+    """Open ``path`` on the tenant's domain as its admin: the sign-in form first, then the page."""
+    page.goto(live_server_url(info.domain, f"/accounts/login/?next={path}"))
+    sign_in(page, info.admin_email)
+    page.wait_for_url(live_server_url(info.domain, path))
+
+
+def shot(page, name: str) -> None:
+    """A full-page screenshot in var/screenshots/, to look at what the test saw."""
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=SCREENSHOTS / f"{name}.png", full_page=True)

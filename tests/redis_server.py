@@ -9,7 +9,7 @@ import tempfile
 import time
 
 from tests.smtp_servers import free_port
-from tests.support import guarded
+from tests.support import ROOT, guarded
 
 
 class RedisServer:
@@ -43,6 +43,7 @@ class RedisServer:
                     self.directory,
                 ]
             ),
+            cwd=ROOT,  # where python -m tests.orphan_guard finds the tests package
             stdout=subprocess.DEVNULL,
         )
         deadline = time.monotonic() + 10

@@ -34,6 +34,8 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
 HOST = "127.0.0.1"
+# Where the test servers listen: what the platform must be allowed to reach to use them.
+LOOPBACK_NETWORKS = ("127.0.0.0/8", "::1/128")
 SMTP_USERNAME = "apikey"
 SMTP_PASSWORD = "Sm7p-pa55word-do-not-leak"
 SERVER_NAMES = ("localhost", "smtp.test")

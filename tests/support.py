@@ -21,6 +21,21 @@ class TenantInfo:
     admin_email: str
 
 
+# The two tenants the test database holds for the whole session, and the platform's operator.
+TENANTS = {
+    "a": TenantInfo(
+        "production-cymmetri",
+        "production.localhost",
+        "Cymmetri Production",
+        "admin@production.localhost",
+    ),
+    "b": TenantInfo(
+        "staging-cymmetri", "staging.localhost", "Cymmetri Staging", "admin@staging.localhost"
+    ),
+}
+OPERATOR_EMAIL = "operator@localhost"
+
+
 def smtp_form_data(server, **overrides) -> dict:
     """What an admin types on the Email SMTP page to configure the test ``server``."""
     from tests.smtp_servers import SMTP_PASSWORD, SMTP_USERNAME

@@ -21,6 +21,16 @@ def test_database_url() -> str:
     return f"postgres://{auth}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
 
 
+def celery_process(args: list[str], *, queue: str, env: dict) -> subprocess.Popen:
+    """``celery -A cymmetri ARGS`` on the test database and ``queue``; it stops if this process
+    dies."""
+    return subprocess.Popen(
+        guarded([sys.executable, "-m", "celery", "-A", "cymmetri", *args]),
+        cwd=ROOT,
+        env={**os.environ, "DATABASE_URL": test_database_url(), **env, "CELERY_QUEUE": queue},
+    )
+
+
 class CeleryWorker:
     def __init__(
         self,
@@ -41,38 +51,25 @@ class CeleryWorker:
         return f"test-{uuid.uuid4().hex[:10]}"
 
     def start(self, app) -> CeleryWorker:
-        env = {
-            **os.environ,
-            "DATABASE_URL": test_database_url(),
-            **self.env,
-            "CELERY_QUEUE": self.queue,
-        }
-        self.process = subprocess.Popen(
-            guarded(
-                [
-                    sys.executable,
-                    "-m",
-                    "celery",
-                    "-A",
-                    "cymmetri",
-                    "worker",
-                    "-P",
-                    "threads",
-                    "-c",
-                    str(self.concurrency),
-                    "-Q",
-                    self.queue,
-                    "-n",
-                    self.name,
-                    "--without-gossip",
-                    "--without-mingle",
-                    "--without-heartbeat",
-                    "-l",
-                    "WARNING",
-                ]
-            ),
-            cwd=ROOT,
-            env=env,
+        self.process = celery_process(
+            [
+                "worker",
+                "-P",
+                "threads",
+                "-c",
+                str(self.concurrency),
+                "-Q",
+                self.queue,
+                "-n",
+                self.name,
+                "--without-gossip",
+                "--without-mingle",
+                "--without-heartbeat",
+                "-l",
+                "WARNING",
+            ],
+            queue=self.queue,
+            env=self.env,
         )
         self._wait_ready(app)
         return self
@@ -127,29 +124,9 @@ class CeleryBeat:
         self.process: subprocess.Popen | None = None
 
     def start(self) -> CeleryBeat:
-        env = {
-            **os.environ,
-            "DATABASE_URL": test_database_url(),
-            **self.env,
-            "CELERY_QUEUE": self.queue,
-        }
-        self.process = subprocess.Popen(
-            guarded(
-                [
-                    sys.executable,
-                    "-m",
-                    "celery",
-                    "-A",
-                    "cymmetri",
-                    "beat",
-                    "-s",
-                    os.path.join(self.directory, "schedule"),
-                    "-l",
-                    "WARNING",
-                ]
-            ),
-            cwd=ROOT,
-            env=env,
+        schedule = os.path.join(self.directory, "schedule")
+        self.process = celery_process(
+            ["beat", "-s", schedule, "-l", "WARNING"], queue=self.queue, env=self.env
         )
         return self
 

@@ -14,6 +14,8 @@ from mailer.models import OutboundEmail
 from tests.support import TEST_PASSWORD, wait_for
 
 _URL = re.compile(r"https?://\S+")
+# What users choose when a flow asks them for a new password.
+NEW_PASSWORD = "a-brand-new-passphrase-7"
 
 
 def make_user(email: str, *, password: str | None = TEST_PASSWORD, admin: bool = False):

@@ -5,6 +5,7 @@ from django.contrib.auth import get_user_model
 from django.test import Client
 
 from tests.accounts.helpers import (
+    NEW_PASSWORD,
     body_text,
     link_path,
     make_user,
@@ -12,10 +13,7 @@ from tests.accounts.helpers import (
     set_password,
     sign_in,
 )
-from tests.conftest import TENANTS
-from tests.support import TEST_PASSWORD
-
-NEW_PASSWORD = "a-brand-new-passphrase-7"
+from tests.support import TENANTS, TEST_PASSWORD
 
 
 def browser() -> Client:

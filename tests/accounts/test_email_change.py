@@ -9,8 +9,7 @@ from accounts.tokens import EmailChangeTokenGenerator
 from audit.models import AuditEvent
 from mailer.models import OutboundEmail
 from tests.accounts.helpers import link_path, make_user, only_email, sign_in
-from tests.conftest import TENANTS
-from tests.support import TEST_PASSWORD
+from tests.support import TENANTS, TEST_PASSWORD
 
 
 def ask(client: Client, new_email: str, password: str = TEST_PASSWORD):

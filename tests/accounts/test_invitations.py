@@ -13,7 +13,7 @@ from accounts.tokens import InvitationTokenGenerator
 from audit.models import AuditEvent
 from mailer.models import OutboundEmail
 from tests.accounts.helpers import link_path, make_user, only_email, set_password, sign_in
-from tests.conftest import TENANTS
+from tests.support import TENANTS
 
 PASSWORD = "invitee-passphrase-42"
 

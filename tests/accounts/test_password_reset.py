@@ -7,10 +7,15 @@ from django.test import Client
 from accounts.services import RESET_LIMIT_PER_ADDRESS, RESET_LIMIT_PER_IP, RESET_MIN_SECONDS
 from mailer.models import OutboundEmail
 from tenants.services import tenant_url
-from tests.accounts.helpers import link_path, make_user, only_email, set_password, sign_in
-from tests.conftest import TENANTS
-
-NEW_PASSWORD = "a-brand-new-passphrase-7"
+from tests.accounts.helpers import (
+    NEW_PASSWORD,
+    link_path,
+    make_user,
+    only_email,
+    set_password,
+    sign_in,
+)
+from tests.support import TENANTS
 
 
 def ask(client: Client, email: str):

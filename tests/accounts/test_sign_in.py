@@ -1,11 +1,10 @@
+"""Signing in: each tenant knows its own users, a session holds on one tenant only, and repeated
+failures pause an address."""
+
 from django.test import Client
 
-from tests.conftest import TENANTS
-from tests.support import TEST_PASSWORD
-
-
-def sign_in(client: Client, email: str, password: str = TEST_PASSWORD):
-    return client.post("/accounts/login/", {"username": email, "password": password})
+from tests.accounts.helpers import sign_in
+from tests.support import TENANTS
 
 
 def test_admin_signs_in_on_their_tenant_and_sees_the_dashboard(client_a):

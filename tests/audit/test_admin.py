@@ -8,8 +8,7 @@ from django.utils import timezone
 from audit.models import AuditEvent
 from audit.services import audit_record
 from tenants.models import Organisation, Tenant
-from tests.conftest import OPERATOR_EMAIL
-from tests.support import TEST_PASSWORD
+from tests.support import OPERATOR_EMAIL, TEST_PASSWORD
 
 
 @pytest.fixture

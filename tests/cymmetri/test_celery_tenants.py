@@ -1,7 +1,7 @@
 from django_tenants.utils import tenant_context
 
 from tenants.tasks import tenant_healthcheck
-from tests.conftest import TENANTS
+from tests.support import TENANTS
 
 
 def test_a_task_queued_in_a_tenant_runs_in_that_tenants_schema(

@@ -13,9 +13,9 @@ from deliverability.services import domain_dns_check
 from deliverability.tasks import domain_dns_check_dispatch_task
 from smtp_integration.models import SmtpConfig
 from tenants.models import Tenant
-from tests.conftest import TENANTS
 from tests.deliverability.tabpage import CONFIGURE, smtp_config_create
 from tests.deliverability.zones import DOMAIN
+from tests.support import TENANTS
 
 DMARC = f"_dmarc.{DOMAIN}"
 DEGRADED = "deliverability.degraded"

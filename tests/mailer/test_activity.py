@@ -1,37 +1,14 @@
 """The Activity tab: recent emails, the failed filter and seven days of sent against failed."""
 
-import uuid
-from datetime import timedelta
-
-from django.contrib.auth import get_user_model
-from django.utils import timezone
-
 from mailer.models import OutboundEmail
+from tests.mailer.helpers import outbound_email
 
 URL = "/integrations/email-smtp/activity/"
 
 
-def email(status, *, kind="otp", to="user@example.com", days_ago=0, **fields):
-    now = timezone.now() - timedelta(days=days_ago)
-    row = OutboundEmail.objects.create(
-        kind=kind,
-        to_address=to,
-        subject="s",
-        body_text="t",
-        message_id=f"<{uuid.uuid4().hex}@acme.test>",
-        status=status,
-        next_attempt_at=now,
-        expires_at=now + timedelta(minutes=10),
-        finished_at=now if status in ("sent", "failed") else None,
-        **fields,
-    )
-    OutboundEmail.objects.filter(pk=row.pk).update(created_at=now)
-    return row
-
-
 def test_recent_emails_with_status_code_and_reason(admin_client_a):
-    email("sent", to="ok@example.com", transport="custom", reply_code=250)
-    email(
+    outbound_email("sent", to="ok@example.com", transport="custom", reply_code=250)
+    outbound_email(
         "failed",
         to="bounce@example.com",
         reply_code=550,
@@ -39,7 +16,7 @@ def test_recent_emails_with_status_code_and_reason(admin_client_a):
         reply_text="5.1.1 No such user",
         transport="custom",
     )
-    email("queued", to="later@example.com", waiting_for="rate_limited")
+    outbound_email("queued", to="later@example.com", waiting_for="rate_limited")
     html = admin_client_a.get(URL).content.decode()
     for address in ("ok@example.com", "bounce@example.com", "later@example.com"):
         assert address in html
@@ -53,10 +30,10 @@ def test_recent_emails_with_status_code_and_reason(admin_client_a):
 
 def test_the_chart_counts_the_last_seven_days(admin_client_a):
     for _ in range(3):
-        email("sent", days_ago=1)
-    email("failed", days_ago=1, reply_code=550)
-    email("sent", days_ago=0)
-    email("sent", days_ago=9)  # outside the window
+        outbound_email("sent", days_ago=1)
+    outbound_email("failed", days_ago=1, reply_code=550)
+    outbound_email("sent", days_ago=0)
+    outbound_email("sent", days_ago=9)  # outside the window
     response = admin_client_a.get(URL)
     counts = response.context["counts"]
     assert len(counts) == 7
@@ -68,13 +45,11 @@ def test_the_chart_counts_the_last_seven_days(admin_client_a):
     assert html.count('class="chart__bar chart__bar--sent"') == 7
 
 
-def test_only_integration_admins_see_activity(client_a, in_tenant_a):
-    member = get_user_model().objects.create_user("member@production.localhost", "pw-12345678")
-    client_a.force_login(member)
-    assert client_a.get(URL).status_code == 403
+def test_only_integration_admins_see_activity(member_client_a):
+    assert member_client_a.get(URL).status_code == 403
 
 
 def test_no_email_bodies_on_the_page(admin_client_a):
-    row = email("queued")
+    row = outbound_email("queued")
     OutboundEmail.objects.filter(pk=row.pk).update(body_text="Your code is 493027")
     assert "493027" not in admin_client_a.get(URL).content.decode()

@@ -10,19 +10,7 @@ from mailer import send_email
 from mailer.exceptions import InvalidContext, InvalidRecipient, UnknownKind
 from mailer.kinds import KINDS
 from mailer.models import EmailStatus, OutboundEmail
-
-SAMPLE_CONTEXT = {
-    "verification": {"verify_url": "https://production.localhost/verify/abc"},
-    "recovery": {"reset_url": "https://production.localhost/reset/abc"},
-    "otp": {"code": "493027"},
-    "magic_link": {"login_url": "https://production.localhost/magic/abc"},
-    "invitation": {"accept_url": "https://production.localhost/invite/abc", "inviter": "Ada"},
-    "notification": {"title": "New sign-in", "message": "A new device signed in.\nWas it you?"},
-    "email_change": {
-        "confirm_url": "https://production.localhost/email/abc",
-        "new_email": "new@example.com",
-    },
-}
+from tests.mailer.helpers import SAMPLE_CONTEXT
 
 
 def test_every_kind_has_a_sample():

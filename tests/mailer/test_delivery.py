@@ -10,8 +10,8 @@ from audit.models import AuditEvent
 from mailer import send_email
 from mailer.models import OutboundEmail
 from smtp_integration.models import SmtpConfig
-from smtp_integration.services import smtp_config_save, smtp_config_toggle
-from tests.mailer.test_api import SAMPLE_CONTEXT
+from smtp_integration.services import smtp_config_toggle
+from tests.mailer.helpers import SAMPLE_CONTEXT
 from tests.support import wait_for
 
 pytestmark = pytest.mark.usefixtures("use_celery_worker")
@@ -235,7 +235,7 @@ def test_every_email_ends_in_exactly_one_audit_event(mailer_tenant, configure_sm
 
 
 def test_cutover_no_email_starts_on_the_old_server_after_the_save(
-    mailer_tenant, configure_smtp, tenant_smtp, tenant_admin
+    mailer_tenant, configure_smtp, tenant_smtp
 ):
     import time
 
@@ -245,17 +245,7 @@ def test_cutover_no_email_starts_on_the_old_server_after_the_save(
     before = [queue(to=f"before{n}@example.com") for n in range(30)]
     wait_for(lambda: len(old.messages) >= 3, message="sending did not start")
 
-    data = {
-        "host": "localhost",
-        "port": new.port,
-        "tls_mode": "starttls",
-        "username": "apikey",
-        "password": "Sm7p-pa55word-do-not-leak",
-        "from_address": "noreply@acme.test",
-        "from_name": "Acme Auth",
-        "reply_to": "support@acme.test",
-    }
-    smtp_config_save(actor=tenant_admin, data=data)
+    configure_smtp(new)
     committed_at = time.time()
     after = [queue(to=f"after{n}@example.com") for n in range(10)]
     try:

@@ -2,35 +2,19 @@
 
 import pytest
 
-from tests.conftest import TENANTS
+from tests.live import open_as_admin, shot
 from tests.smtp_servers import SMTP_PASSWORD
-from tests.support import SCREENSHOTS, TEST_PASSWORD
+from tests.support import TENANTS
 
 pytestmark = pytest.mark.browser
-
-
-def sign_in(page, url):
-    page.goto(url("/accounts/login/?next=/integrations/email-smtp/"))
-    page.get_by_label("Email").fill(TENANTS["a"].admin_email)
-    page.get_by_label("Password").fill(TEST_PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_url(url("/integrations/email-smtp/"))
-
-
-def shot(page, name):
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=SCREENSHOTS / f"{name}.png", full_page=True)
 
 
 def test_configure_test_save_and_toggle_in_the_browser(browser, live_server_url, smtp_server):
     info = TENANTS["a"]
 
-    def url(path):
-        return live_server_url(info.domain, path)
-
     def flow(page):
         seen = {}
-        sign_in(page, url)
+        open_as_admin(page, live_server_url, "/integrations/email-smtp/")
         shot(page, "email-smtp-empty")
 
         page.get_by_label("Provider").select_option(label="SendGrid")

@@ -1,49 +1,18 @@
 """The Deliverability tab in Chromium: green and red rows, Re-check now, copy, the status card."""
 
-import base64
-
 import pytest
-from cryptography.hazmat.primitives.asymmetric import rsa
-from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 from django_tenants.utils import schema_context
 
 from deliverability import services
 from deliverability.services import domain_dns_check
-from tests.conftest import TENANTS
 from tests.deliverability.tabpage import TAB, fresh_start, smtp_config_create
-from tests.deliverability.zones import DOMAIN, SENDGRID_SPF, publish_sendgrid_dkim
-from tests.dnsserver import DnsTestServer
-from tests.support import SCREENSHOTS, TEST_PASSWORD
+from tests.deliverability.zones import DOMAIN
+from tests.live import open_as_admin, shot
+from tests.support import TENANTS
 
 pytestmark = pytest.mark.browser
 
 DMARC = f"_dmarc.{DOMAIN}"
-
-
-@pytest.fixture
-def green():
-    """A loopback DNS server with an all-green SendGrid domain."""
-    key = rsa.generate_private_key(public_exponent=65537, key_size=2048).public_key()
-    der = key.public_bytes(Encoding.DER, PublicFormat.SubjectPublicKeyInfo)
-    with DnsTestServer() as dns:
-        dns.add(DOMAIN, "TXT", "v=spf1 include:sendgrid.net ~all")
-        dns.add("sendgrid.net", "TXT", SENDGRID_SPF)
-        publish_sendgrid_dkim(dns, base64.b64encode(der).decode())
-        dns.add(DMARC, "TXT", f"v=DMARC1; p=reject; rua=mailto:dmarc@{DOMAIN}")
-        yield dns
-
-
-def sign_in(page, url, next_path):
-    page.goto(url(f"/accounts/login/?next={next_path}"))
-    page.get_by_label("Email").fill(TENANTS["a"].admin_email)
-    page.get_by_label("Password").fill(TEST_PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_url(url(next_path))
-
-
-def shot(page, name):
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=SCREENSHOTS / f"{name}.png", full_page=True)
 
 
 def test_tab_shows_green_and_red_rows_and_copies_the_record(
@@ -58,13 +27,11 @@ def test_tab_shows_green_and_red_rows_and_copies_the_record(
         assert domain_dns_check(fresh=True).overall == "pass"
     green.remove(DMARC)  # published wrong after the last check: Re-check must find it
 
-    def url(path):
-        return live_server_url(info.domain, path)
-
     def flow(page):
         seen = {}
-        page.context.grant_permissions(["clipboard-read", "clipboard-write"], origin=url(""))
-        sign_in(page, url, TAB)
+        origin = live_server_url(info.domain, "")
+        page.context.grant_permissions(["clipboard-read", "clipboard-write"], origin=origin)
+        open_as_admin(page, live_server_url, TAB)
         seen["before"] = page.get_by_test_id("overall-badge").inner_text()
         shot(page, "deliverability-green")
 
@@ -124,12 +91,9 @@ def test_postmark_selector_entered_in_the_browser_and_dns_that_never_answers(
         fresh_start()
         smtp_config_create(host="smtp.postmarkapp.com")
 
-    def url(path):
-        return live_server_url(info.domain, path)
-
     def flow(page):
         seen = {}
-        sign_in(page, url, TAB)
+        open_as_admin(page, live_server_url, TAB)
         seen["asked"] = page.get_by_test_id("selectors-needed").inner_text()
         seen["first"] = page.get_by_test_id("overall-badge").inner_text()
         shot(page, "deliverability-postmark-asks")

@@ -282,9 +282,7 @@ def test_remove_after_confirmation(admin_client_a, smtp_server, tenant_a):
     assert Tenant.objects.get(pk=tenant_a.pk).email_transport == "platform_default"
 
 
-def test_only_tenant_admins_may_use_the_page(client_a, in_tenant_a, smtp_server):
-    member = get_user_model().objects.create_user("member@production.localhost", "pw-12345678")
-    client_a.force_login(member)
+def test_only_tenant_admins_may_use_the_page(member_client_a, smtp_server):
     for method, url in [
         ("get", PAGE),
         ("post", PAGE),
@@ -293,10 +291,10 @@ def test_only_tenant_admins_may_use_the_page(client_a, in_tenant_a, smtp_server)
         ("get", "/integrations/email-smtp/delete/"),
         ("post", "/integrations/email-smtp/delete/"),
     ]:
-        assert getattr(client_a, method)(url, form_data(smtp_server)).status_code == 403, url
+        assert getattr(member_client_a, method)(url, form_data(smtp_server)).status_code == 403, url
     assert smtp_server.connections == 0
-    client_a.logout()
-    assert client_a.get(PAGE).status_code == 302
+    member_client_a.logout()
+    assert member_client_a.get(PAGE).status_code == 302
 
 
 def test_every_post_needs_csrf(in_tenant_a, admin_a, smtp_server):
@@ -363,8 +361,7 @@ def test_tenant_b_gets_nothing_of_tenant_as(admin_client_a, client_b, tenant_b, 
 def test_operators_see_each_tenants_smtp_in_admin(admin_client_a, smtp_server):
     from django.test import Client
 
-    from tests.conftest import OPERATOR_EMAIL
-    from tests.support import TEST_PASSWORD
+    from tests.support import OPERATOR_EMAIL, TEST_PASSWORD
 
     save(admin_client_a, form_data(smtp_server))
     connection.set_schema_to_public()

@@ -8,14 +8,11 @@ import time
 import pytest
 
 from smtp_integration.diagnostics import host_blocked_text
-from smtp_integration.selectors import smtp_policy
 from smtp_integration.transport import (
     DnsUnavailable,
     HostBlocked,
     HostUnresolvable,
     InvalidHost,
-    PermanentSmtpError,
-    PolicyError,
     PortNotAllowed,
     SmtpPolicy,
     TransientSmtpError,
@@ -217,38 +214,11 @@ def test_parse_host(host, parsed):
     assert parse_host(host) == parsed
 
 
-def test_policy_errors_are_permanent():
-    for error in (
-        HostBlocked("h", ipaddress.ip_address("10.0.0.1"), "a private address"),
-        HostUnresolvable("h"),
-        PortNotAllowed(1, {25}),
-        InvalidHost("x y"),
-    ):
-        assert isinstance(error, PolicyError)
-        assert isinstance(error, PermanentSmtpError)
-        assert error.permanent
-
-
 def test_policy_defaults():
     assert DEFAULT.allowed_ports == {25, 465, 587, 2525}
     assert DEFAULT.allowed_networks == ()
     assert DEFAULT.allow_plaintext is False
     assert DEFAULT.ca_file is None
-
-
-def test_policy_from_settings(settings):
-    settings.SMTP_ALLOWED_PORTS = frozenset({587, 2525})
-    settings.SMTP_ALLOWED_PRIVATE_NETWORKS = ["10.1.0.0/16", "fd00::/8"]
-    settings.SMTP_ALLOW_PLAINTEXT = True
-    settings.SMTP_CA_FILE = "/etc/ssl/private-ca.pem"
-    policy = smtp_policy()
-    assert policy.allowed_ports == {587, 2525}
-    assert policy.allowed_networks == (
-        ipaddress.ip_network("10.1.0.0/16"),
-        ipaddress.ip_network("fd00::/8"),
-    )
-    assert policy.allow_plaintext is True
-    assert policy.ca_file == "/etc/ssl/private-ca.pem"
 
 
 def test_ssl_context_is_built_once_per_ca_file(smtp_certs):

@@ -4,28 +4,22 @@ import pytest
 from django.contrib.auth import get_user_model
 
 from tests.accounts.helpers import (
+    NEW_PASSWORD,
     body_text,
     make_user,
     received,
 )
-from tests.conftest import TENANTS
-from tests.support import SCREENSHOTS, TEST_PASSWORD
+from tests.live import open_as_admin, shot, sign_in
+from tests.support import TENANTS, TEST_PASSWORD
 
 # Tenant A, committed, with the session's worker delivering to the platform SMTP.
 pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("live_tenant_a")]
-
-NEW_PASSWORD = "a-brand-new-passphrase-7"
 
 
 def link_in(message, path: str) -> str:
     """The link to ``path`` in a received message's plain text, as a mail app would open it."""
     [link] = [line for line in body_text(message).split() if path in line]
     return link
-
-
-def shot(page, name):
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=SCREENSHOTS / f"{name}.png", full_page=True)
 
 
 @pytest.fixture
@@ -65,9 +59,7 @@ def test_forgot_password_by_email_then_sign_in(
         page.get_by_role("button", name="Set password").click()
         page.wait_for_url(live_server_url(info.domain, "/accounts/reset/done/"))
         page.get_by_role("link", name="Sign in").click()
-        page.get_by_label("Email").fill("ada@example.com")
-        page.get_by_label("Password").fill(NEW_PASSWORD)
-        page.get_by_role("button", name="Sign in").click()
+        sign_in(page, "ada@example.com", NEW_PASSWORD)
         page.wait_for_url(live_server_url(info.domain, "/"))
         shot(page, "password-reset-signed-in")
         page.goto(link)
@@ -83,11 +75,7 @@ def test_an_admin_invites_and_the_invitee_joins(
     make_user("pending@example.com", password=None, admin=True)
 
     def flow(page):
-        page.goto(live_server_url(info.domain, "/accounts/login/"))
-        page.get_by_label("Email").fill(info.admin_email)
-        page.get_by_label("Password").fill(TEST_PASSWORD)
-        page.get_by_role("button", name="Sign in").click()
-        page.wait_for_url(live_server_url(info.domain, "/"))
+        open_as_admin(page, live_server_url)
         shot(page, "dashboard-accounts")
         page.get_by_role("navigation", name="Main").get_by_role(
             "link", name="Administrators"
@@ -121,9 +109,7 @@ def test_an_admin_invites_and_the_invitee_joins(
         shot(page, "invitation-accept")
         page.get_by_role("button", name="Set password and finish").click()
         page.get_by_role("link", name="Sign in").click()
-        page.get_by_label("Email").fill("grace@example.com")
-        page.get_by_label("Password").fill(NEW_PASSWORD)
-        page.get_by_role("button", name="Sign in").click()
+        sign_in(page, "grace@example.com", NEW_PASSWORD)
         page.wait_for_url(live_server_url(info.domain, "/"))
         page.get_by_role("navigation", name="Main").get_by_role(
             "link", name="Administrators"
@@ -140,14 +126,9 @@ def test_a_user_changes_their_email_from_the_link_in_the_new_inbox(
     info = TENANTS["a"]
     make_user("ada@example.com")
 
-    def sign_in(page):
-        page.get_by_label("Email").fill("ada@example.com")
-        page.get_by_label("Password").fill(TEST_PASSWORD)
-        page.get_by_role("button", name="Sign in").click()
-
     def ask(page):
         page.goto(live_server_url(info.domain, "/accounts/login/"))
-        sign_in(page)
+        sign_in(page, "ada@example.com")
         page.get_by_role("link", name="Change email address").click()
         page.get_by_label("New email address").fill("ada@new.example")
         page.get_by_label("Current password").fill("not-the-password")
@@ -167,7 +148,7 @@ def test_a_user_changes_their_email_from_the_link_in_the_new_inbox(
 
     def confirm(page):
         page.goto(link)  # another browser, as from a mail app: sign in first
-        sign_in(page)
+        sign_in(page, "ada@example.com")
         page.get_by_role("button", name="Change my address").wait_for()
         shot(page, "email-change-confirm")
         page.get_by_role("button", name="Change my address").click()

@@ -1,23 +1,16 @@
 """The Activity tab in Chromium: the chart and the failed filter."""
 
-import uuid
-from datetime import timedelta
-
 import pytest
 from django.db import connection
-from django.utils import timezone
 
-from mailer.models import OutboundEmail
-from tests.browser.test_email_smtp import shot
-from tests.conftest import TENANTS
-from tests.support import TEST_PASSWORD
+from tests.live import open_as_admin, shot
+from tests.mailer.helpers import outbound_email
 
 pytestmark = pytest.mark.browser
 
 
 def seed(tenant):
     connection.set_tenant(tenant)
-    now = timezone.now()
     rows = []
     for day in range(7):
         for n in range(day % 4 + 1):
@@ -26,38 +19,25 @@ def seed(tenant):
             rows.append(("failed", day, f"bounce{day}@example.com", 550, "recipient_rejected"))
     rows.append(("queued", 0, "waiting@example.com", None, ""))
     for status, day, to, code, reason in rows:
-        at = now - timedelta(days=day, minutes=5)
-        row = OutboundEmail.objects.create(
+        outbound_email(
+            status,
             kind="otp" if day % 2 else "verification",
-            to_address=to,
-            subject="s",
-            body_text="",
-            message_id=f"<{uuid.uuid4().hex}@acme.test>",
-            status=status,
-            next_attempt_at=at,
-            expires_at=at + timedelta(hours=24),
-            finished_at=None if status == "queued" else at,
+            to=to,
+            days_ago=day,
             transport="custom",
             smtp_host="smtp.acme.test",
             reply_code=code,
             failure_reason=reason,
             waiting_for="rate_limited" if status == "queued" else "",
         )
-        OutboundEmail.objects.filter(pk=row.pk).update(created_at=at)
     connection.set_schema_to_public()
 
 
 def test_activity_chart_and_failed_filter(browser, live_server_url, tenant_a):
     seed(tenant_a)
-    info = TENANTS["a"]
 
     def flow(page):
-        page.goto(
-            live_server_url(info.domain, "/accounts/login/?next=/integrations/email-smtp/activity/")
-        )
-        page.get_by_label("Email").fill(info.admin_email)
-        page.get_by_label("Password").fill(TEST_PASSWORD)
-        page.get_by_role("button", name="Sign in").click()
+        open_as_admin(page, live_server_url, "/integrations/email-smtp/activity/")
         page.get_by_role("heading", name="Last 7 days").wait_for()
         bars = page.locator("rect.chart__bar--sent").count()
         shot(page, "activity")

@@ -1,38 +1,25 @@
-"""The transport against real SMTP servers on loopback: TLS, AUTH, failures, policy, deadlines."""
+"""The transport against real SMTP servers on loopback: TLS, AUTH, certificates, replies, and
+the policy checked before connecting."""
 
-import base64
 import socket
 import time
-from typing import NamedTuple
 
 import pytest
 
-from smtp_integration.diagnostics import explain
 from smtp_integration.transport import (
     HostBlocked,
     PermanentSmtpError,
     PortNotAllowed,
     SmtpConnection,
     SmtpError,
-    SmtpTimeout,
     Step,
     TransientSmtpError,
-    probe,
 )
-from smtp_integration.transport.deadline import Watchdog
 from smtp_integration.transport.errors import PlaintextNotAllowed
-from tests.smtp_servers import SMTP_PASSWORD, SMTP_USERNAME, SilentServer, free_port
+from tests.smtp_integration.transport.helpers import FROM, TO, Endpoint, open_error
+from tests.smtp_servers import SMTP_PASSWORD, SMTP_USERNAME, free_port
 
 P, T = PermanentSmtpError, TransientSmtpError
-FROM = "noreply@example.com"
-TO = "admin@example.com"
-
-
-class Endpoint(NamedTuple):
-    """A port with no test server behind it, for configs and policies."""
-
-    port: int
-    mode: str = "starttls"
 
 
 def send(config, policy, message, **kwargs):
@@ -40,26 +27,10 @@ def send(config, policy, message, **kwargs):
         return connection.send(message, from_addr=FROM, to_addrs=[TO])
 
 
-def open_error(config, policy, **kwargs) -> SmtpError:
-    with pytest.raises(SmtpError) as caught:
-        SmtpConnection(config, policy, **kwargs).open()
-    return caught.value
-
-
 def send_error(config, policy, message) -> SmtpError:
     with pytest.raises(SmtpError) as caught:
         send(config, policy, message)
     return caught.value
-
-
-@pytest.fixture
-def no_connections(monkeypatch):
-    """Fail the test if anything tries to open a TCP connection."""
-
-    def refuse(*args, **kwargs):
-        raise AssertionError(f"connection attempted: {args}")
-
-    monkeypatch.setattr(socket, "create_connection", refuse)
 
 
 # --- success -----------------------------------------------------------------------------------
@@ -446,182 +417,7 @@ def test_port_outside_the_policy_is_refused_before_connecting(
     assert starttls_server.connections == 0
 
 
-# --- deadlines ---------------------------------------------------------------------------------
-
-
-def test_a_dripping_server_is_cut_off_at_the_deadline(smtp_policy, server_config):
-    with SilentServer(drip=0.1) as server:
-        deadline_s = 1.0
-        started = time.monotonic()
-        error = open_error(
-            server_config(server), smtp_policy(server), deadline=started + deadline_s
-        )
-        elapsed = time.monotonic() - started
-
-    assert isinstance(error, SmtpTimeout)
-    assert (error.reason, error.step, error.permanent) == ("timeout", "connect", False)
-    assert deadline_s - 0.1 < elapsed < deadline_s + 1
-
-
-def test_the_deadline_also_cuts_a_tls_session(smtp_policy, server_config, smtp_certs):
-    with SilentServer(drip=0.1, cert=smtp_certs.ca_signed) as server:
-        started = time.monotonic()
-        error = open_error(server_config(server), smtp_policy(server), deadline=started + 0.5)
-
-    assert (type(error), error.step) == (SmtpTimeout, "tls")
-    assert time.monotonic() - started < 1.5
-
-
-def test_a_silent_server_times_out(silent_server, smtp_policy, server_config):
-    started = time.monotonic()
-    error = open_error(
-        server_config(silent_server), smtp_policy(silent_server, command_timeout=0.3)
-    )
-
-    assert isinstance(error, SmtpTimeout)
-    assert error.step == "connect"
-    assert time.monotonic() - started < 1.5
-
-
-def test_a_silent_server_in_tls_mode_times_out_in_the_handshake(
-    silent_server, smtp_policy, server_config
-):
-    policy = smtp_policy(silent_server, command_timeout=0.3)
-    error = open_error(server_config(silent_server, tls_mode="tls"), policy)
-
-    assert (type(error), error.step) == (SmtpTimeout, "tls")
-
-
-def test_the_deadline_bounds_a_probe(smtp_policy, server_config, sample_message):
-    with SilentServer(drip=0.1) as server:
-        started = time.monotonic()
-        result = probe(
-            server_config(server),
-            smtp_policy(server),
-            from_addr=FROM,
-            to_addr=TO,
-            message=sample_message,
-            deadline_s=0.8,
-        )
-
-    assert time.monotonic() - started < 1.8
-    assert result.error.reason == "timeout"
-
-
-def test_watchdog_fires_only_armed_callbacks():
-    watchdog, fired = Watchdog(), []
-    watchdog.arm(time.monotonic() + 0.05, lambda: fired.append("due"))
-    cancelled = watchdog.arm(time.monotonic() + 0.05, lambda: fired.append("cancelled"))
-    watchdog.disarm(cancelled)
-    time.sleep(0.2)
-
-    assert fired == ["due"]
-
-
-# --- probe -------------------------------------------------------------------------------------
-
-
-def test_probe_reports_every_step(starttls_server, smtp_policy, server_config, sample_message):
-    result = probe(
-        server_config(starttls_server),
-        smtp_policy(starttls_server),
-        from_addr=FROM,
-        to_addr=TO,
-        message=sample_message,
-    )
-
-    assert result.ok
-    assert result.error is None
-    assert [step.name for step in result.steps] == list(Step)
-    assert all(step.ok for step in result.steps)
-    assert result.sent.code == 250
-
-
-def test_probe_marks_steps_after_a_failure_skipped(
-    starttls_server, smtp_policy, server_config, sample_message
-):
-    result = probe(
-        server_config(starttls_server, password="wrong"),
-        smtp_policy(starttls_server),
-        from_addr=FROM,
-        to_addr=TO,
-        message=sample_message,
-    )
-
-    assert not result.ok
-    assert result.error.reason == "auth_failed"
-    assert result.failed_step.name == "auth"
-    assert [(step.name, step.ok) for step in result.steps] == [
-        ("resolve", True),
-        ("connect", True),
-        ("tls", True),
-        ("ehlo", True),
-        ("auth", False),
-        ("mail_from", None),
-        ("rcpt", None),
-        ("data", None),
-        ("quit", True),
-    ]
-    assert explain(result.error).startswith("Authentication failed (535 5.7.8")
-
-
-def test_probe_does_not_raise_for_a_blocked_host(
-    smtp_policy, server_config, sample_message, no_connections
-):
-    result = probe(
-        server_config(Endpoint(587), host="10.0.0.5"),
-        smtp_policy(Endpoint(587), allowed_networks=()),
-        from_addr=FROM,
-        to_addr=TO,
-        message=sample_message,
-    )
-
-    assert not result.ok
-    assert isinstance(result.error, HostBlocked)
-    assert [step.ok for step in result.steps] == [False] + [None] * (len(Step) - 1)
-    assert explain(result.error).startswith("10.0.0.5 is a private address; ask your operator")
-
-
-# --- the password never leaks ------------------------------------------------------------------
-
-
-def test_password_is_not_in_the_config_repr(server_config):
-    config = server_config(Endpoint(587))
-    assert SMTP_PASSWORD not in repr(config)
-    assert SMTP_PASSWORD not in str(config)
-
-
-@pytest.mark.parametrize(
-    "scenario", ["auth_failed", "auth_echo", "sender_rejected", "tls_mismatch", "blocked"]
-)
-def test_password_never_appears_in_errors_or_results(
-    scenario, starttls_server, smtp_policy, server_config, sample_message
-):
-    policy = smtp_policy(starttls_server)
-    config = server_config(starttls_server)
-    token = base64.b64encode(f"\0{SMTP_USERNAME}\0{SMTP_PASSWORD}".encode()).decode()
-    if scenario == "auth_failed":
-        config = server_config(starttls_server, password=SMTP_PASSWORD + "x")
-    elif scenario == "auth_echo":
-        # A careless server that repeats what it was sent.
-        starttls_server.fail_at("auth", f"535 Bad credentials {SMTP_PASSWORD} {token}")
-    elif scenario == "sender_rejected":
-        starttls_server.fail_at("mail_from", "550 5.7.1 Not verified")
-    elif scenario == "tls_mismatch":
-        config = server_config(starttls_server, tls_mode="tls")
-    else:
-        policy = smtp_policy(starttls_server, allowed_networks=())
-
-    result = probe(config, policy, from_addr=FROM, to_addr=TO, message=sample_message)
-
-    assert not result.ok
-    texts = [str(result.error), repr(result.error), repr(result), explain(result.error)]
-    texts += [f"{step.reply} {step.facts}" for step in result.steps]
-    for text in texts:
-        assert SMTP_PASSWORD not in text
-        assert token not in text
-    if scenario == "auth_echo":
-        assert result.error.reply == "Bad credentials ******** ********"
+# --- errors say where they happened; a slow greeting is waited for -----------------------------
 
 
 def test_errors_carry_where_they_happened(starttls_server, smtp_policy, server_config):

@@ -2,24 +2,14 @@
 
 import pytest
 
-from tests.browser.test_email_smtp import shot
-from tests.conftest import TENANTS
-from tests.support import TEST_PASSWORD
+from tests.live import open_as_admin, shot
 
 pytestmark = pytest.mark.browser
 
 
 def test_previews_render_in_a_frame(browser, live_server_url):
-    info = TENANTS["a"]
-
     def flow(page):
-        url = live_server_url(
-            info.domain, "/accounts/login/?next=/integrations/email-smtp/previews/"
-        )
-        page.goto(url)
-        page.get_by_label("Email").fill(info.admin_email)
-        page.get_by_label("Password").fill(TEST_PASSWORD)
-        page.get_by_role("button", name="Sign in").click()
+        open_as_admin(page, live_server_url, "/integrations/email-smtp/previews/")
         page.get_by_role("link", name="Recovery").click()
         frame = page.frame_locator("iframe.preview__frame")
         heading = frame.get_by_role("heading", level=1).inner_text()
