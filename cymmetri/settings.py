@@ -40,6 +40,8 @@ SHARED_APPS = [
     "tenants",
     "django_tenants",
     "audit",
+    # The outbox is one public table for every tenant (mailer.models.OutboundEmail).
+    "mailer",
     "accounts",
     "django.contrib.contenttypes",
     "django.contrib.auth",
@@ -57,7 +59,6 @@ TENANT_APPS = [
     "accounts",
     "smtp_integration",
     "deliverability",
-    "mailer",
 ]
 INSTALLED_APPS = SHARED_APPS + [app for app in TENANT_APPS if app not in SHARED_APPS]
 
@@ -167,11 +168,14 @@ SMTP_CA_FILE = env_str("SMTP_CA_FILE", None)
 DELIVERABILITY_NAMESERVERS = env_hostports("DELIVERABILITY_NAMESERVERS")
 
 # The outbox: how long a worker may hold an email, and how retries back off.
-MAILER_LEASE_SECONDS = env_int("MAILER_LEASE_SECONDS", 300, min_value=2)
+MAILER_LEASE_SECONDS = env_int("MAILER_LEASE_SECONDS", 20, min_value=2)
+# Seconds one step (a tenant's emails in one transaction) may send before it gives the rest
+# back: a Save or toggle waits for the step in progress, at most this long.
+MAILER_STEP_SECONDS = env_int("MAILER_STEP_SECONDS", 10, min_value=1)
 MAILER_RETRY_BASE_SECONDS = float(env_str("MAILER_RETRY_BASE_SECONDS", "30"))
 MAILER_RETRY_MAX_SECONDS = env_int("MAILER_RETRY_MAX_SECONDS", 1800, min_value=1)
 MAILER_MAX_ATTEMPTS = env_int("MAILER_MAX_ATTEMPTS", 8, min_value=1, max_value=50)
-MAILER_SWEEP_SECONDS = env_int("MAILER_SWEEP_SECONDS", 30, min_value=1)
+MAILER_SWEEP_SECONDS = env_int("MAILER_SWEEP_SECONDS", 2, min_value=1)
 
 # --- Celery (tenant-schemas-celery: the schema rides in task headers) ------------------------
 
@@ -203,10 +207,10 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
 CELERY_TASK_TENANT_CACHE_SECONDS = 30
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE = {
-    # One dispatcher fans out a sweep per tenant: emails the broker lost or a killed
-    # worker left behind are sent again.
+    # Recovers emails of dead workers and wakes workers for emails now due (retries, turns
+    # under a rate limit): one query, whatever the number of tenants.
     "mailer-sweep": {
-        "task": "mailer.tasks.email_sweep_dispatch_task",
+        "task": "mailer.tasks.email_sweep_task",
         "schedule": MAILER_SWEEP_SECONDS,
     },
     # Daily SPF/DKIM/DMARC re-check of every tenant's From domain (one task per tenant);

@@ -1,9 +1,11 @@
 """Celery tasks for deliverability. The schema rides in the task headers."""
 
 from celery import shared_task
+from django.db.models import Q
 
 from deliverability.services import domain_dns_check
 from tenants.fanout import tenant_task_fan_out
+from tenants.models import DeliverabilityStatus, EmailTransport, Tenant
 
 
 @shared_task(ignore_result=True)
@@ -14,5 +16,10 @@ def domain_dns_check_task() -> None:
 
 @shared_task(ignore_result=True)
 def domain_dns_check_dispatch_task() -> int:
-    """Beat, daily: one check task per tenant."""
-    return tenant_task_fan_out(domain_dns_check_task)
+    """Beat, daily: one check task per tenant sending through its own SMTP (and per tenant
+    whose last result is still shown, so that it is cleared)."""
+    concerned = Tenant.objects.filter(
+        Q(email_transport=EmailTransport.CUSTOM)
+        | ~Q(email_deliverability=DeliverabilityStatus.UNKNOWN)
+    )
+    return tenant_task_fan_out(domain_dns_check_task, tenants=concerned)

@@ -1,19 +1,31 @@
-"""Delivery: claim due emails, send each through the route active now, decide, finish each one."""
+"""Delivery: claim due emails across tenants, send each through its tenant's route as it is
+now, decide what a failure means, and finish each email exactly once.
+
+A claim takes urgent emails (sign-in, recovery) of every tenant before any bulk email, and
+serves tenants in turn: at most a step's worth of emails per tenant, starting after the last
+tenant this process served. Each claim leases its emails under a token for a short time; a
+step (one tenant's emails, one transaction) renews the lease before it starts and ends well
+before it runs out, and only the token's holder records an outcome.
+"""
 
 from __future__ import annotations
 
 import logging
 import random
 import time
+import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
+from itertools import groupby
 
 from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
+from django_tenants.utils import tenant_context
 
-from mailer.kinds import KINDS
+from mailer.kinds import KINDS, Priority
+from mailer.leases import leases
 from mailer.models import FailureReason, OutboundEmail, WaitReason
 from mailer.outcomes import Outcome, outcomes_finish
 from mailer.pool import pool
@@ -24,20 +36,22 @@ from smtp_integration.health import HealthReport, smtp_health_record
 from smtp_integration.selectors import smtp_config_for_sending
 from smtp_integration.transport import SESSION_STEPS, SmtpError, build_message
 from tenants.models import EmailTransport
-from tenants.selectors import tenant_current
+from tenants.selectors import tenant_get
 
 logger = logging.getLogger(__name__)
 
-BATCH_SIZE = 50
-COMMIT_EVERY = 10
-DRAIN_BUDGET = 20.0
-# How long a paused integration's emails wait before they look again (a Save resumes at once).
-PAUSED_RECHECK = timedelta(minutes=2)
+# Emails per tenant per claim: one step, one transaction, one lease renewal.
+STEP_SIZE = 10
+# Tenants served per claim.
+TENANTS_PER_CLAIM = 3
+# A drain hands over after this long, so that other tasks of its worker get a turn.
+DRAIN_BUDGET = 5.0
+# A drain that finds nothing due waits this long for an email about to be due (a retry).
+LINGER = 1.0
+# A paused integration's emails wait for a Save or toggle (which resumes them at once) or for
+# their expiry; nothing claims them meanwhile.
+PAUSED_HOLD = timedelta(days=7)
 LIMITER_DOWN_RETRY = timedelta(seconds=5)
-
-
-def lease() -> timedelta:
-    return timedelta(seconds=settings.MAILER_LEASE_SECONDS)
 
 
 def backoff(attempt: int) -> timedelta:
@@ -47,66 +61,180 @@ def backoff(attempt: int) -> timedelta:
     return timedelta(seconds=seconds)
 
 
-def email_claim(*, limit: int = BATCH_SIZE) -> list[OutboundEmail]:
-    """Take up to ``limit`` due emails with a lease; other workers skip them."""
+# --- claiming ------------------------------------------------------------------------------
+
+# The tenants with queued email of one priority, found by skipping through the claim index
+# (one probe per tenant, however long each tenant's queue is), starting after a tenant id;
+# then each tenant's oldest due emails, locked without waiting for other workers' locks.
+_CLAIM = """
+WITH RECURSIVE tenants AS (
+    (SELECT tenant_id FROM public.mailer_outboundemail
+     WHERE status = 'queued' AND priority = %(priority)s AND tenant_id > %(after)s
+     ORDER BY tenant_id LIMIT 1)
+    UNION ALL
+    SELECT (SELECT o.tenant_id FROM public.mailer_outboundemail o
+            WHERE o.status = 'queued' AND o.priority = %(priority)s AND o.tenant_id > t.tenant_id
+            ORDER BY o.tenant_id LIMIT 1)
+    FROM tenants t WHERE t.tenant_id IS NOT NULL
+), picked AS (
+    SELECT due.id FROM tenants t CROSS JOIN LATERAL (
+        SELECT o.id FROM public.mailer_outboundemail o
+        WHERE o.tenant_id = t.tenant_id AND o.status = 'queued'
+          AND o.priority = %(priority)s AND o.next_attempt_at <= %(now)s
+        ORDER BY o.next_attempt_at LIMIT %(per_tenant)s
+        FOR UPDATE SKIP LOCKED
+    ) due
+    WHERE t.tenant_id IS NOT NULL
+    LIMIT %(limit)s
+)
+UPDATE public.mailer_outboundemail e
+SET status = 'sending', lease_token = %(token)s, lease_expires_at = %(lease)s
+FROM picked WHERE e.id = picked.id
+RETURNING e.*
+"""
+
+
+@dataclass
+class Claim:
+    token: uuid.UUID
+    emails: list[OutboundEmail]
+
+    @property
+    def full(self) -> bool:
+        return len(self.emails) >= STEP_SIZE
+
+
+class _Cursor:
+    """The last tenant this process served, so that the next claim starts after it."""
+
+    tenant_id = 0
+
+
+def email_claim(*, per_tenant: int = STEP_SIZE, tenants: int = TENANTS_PER_CLAIM) -> Claim:
+    """Lease due emails: urgent ones of any tenant first, then bulk, tenants in turn."""
+    token = uuid.uuid4()
     now = timezone.now()
-    with connection.cursor() as cursor:
-        cursor.execute(
-            """
-            UPDATE mailer_outboundemail SET status = 'sending', lease_expires_at = %s
-            WHERE id IN (
-                SELECT id FROM mailer_outboundemail
-                WHERE status = 'queued' AND (next_attempt_at <= %s OR expires_at <= %s)
-                ORDER BY next_attempt_at, id
-                LIMIT %s
-                FOR UPDATE SKIP LOCKED
+    limit = per_tenant * tenants
+    emails: list[OutboundEmail] = []
+    # From the tenant after the last one served, then from the first.
+    starts = (_Cursor.tenant_id, 0) if _Cursor.tenant_id else (0,)
+    for priority in (Priority.URGENT, Priority.BULK):
+        for after in starts:
+            if len(emails) >= limit:
+                break
+            emails += OutboundEmail.objects.raw(
+                _CLAIM,
+                {
+                    "priority": priority,
+                    "after": after,
+                    "now": now,
+                    "per_tenant": per_tenant,
+                    "limit": limit - len(emails),
+                    "token": token,
+                    "lease": now + timedelta(seconds=leases.lease_seconds()),
+                },
             )
-            RETURNING id
-            """,
-            [now + lease(), now, now, limit],
-        )
-        ids = [row[0] for row in cursor.fetchall()]
-    if not ids:
-        return []
-    return list(OutboundEmail.objects.filter(pk__in=ids).order_by("next_attempt_at", "pk"))
+    if emails:
+        _Cursor.tenant_id = max(email.tenant_id for email in emails)
+        leases.hold(token)
+    emails.sort(key=lambda email: (email.priority, email.tenant_id, email.next_attempt_at))
+    return Claim(token=token, emails=emails)
 
 
-def email_drain(*, schema_name: str) -> int:
-    """Deliver the tenant's due emails batch after batch; returns how many were handled.
+def email_drain() -> int:
+    """Deliver due emails claim after claim; returns how many were handled.
 
-    A full batch means more may be waiting: another worker is woken to help before this one
-    sends. After DRAIN_BUDGET the task hands over, so one busy tenant cannot hold a worker.
+    A full claim means more may be waiting: another worker is woken to help before this one
+    sends. After DRAIN_BUDGET the task hands over, so that a backlog never holds a worker.
     """
-    email_wake_clear(schema_name)
+    email_wake_clear()
     handled = 0
-    deadline = time.monotonic() + DRAIN_BUDGET
-    while emails := email_claim():
-        if len(emails) == BATCH_SIZE:
-            email_wake(schema_name)
-        email_deliver(emails)
-        handled += len(emails)
-        if time.monotonic() > deadline:
-            email_wake(schema_name)
-            break
+    started = time.monotonic()
+    while time.monotonic() - started < DRAIN_BUDGET:
+        claim = email_claim()
+        if not claim.emails:
+            wait = _seconds_until_next_due()
+            if wait is None or wait > LINGER:
+                return handled
+            time.sleep(wait)
+            continue
+        if claim.full:
+            email_wake()
+        handled += len(email_deliver(claim))
+    email_wake()
     return handled
 
 
-class _Routes:
-    """Routes for one batch, built once from the share-locked config."""
+def _seconds_until_next_due() -> float | None:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT MIN(next_attempt_at) FROM public.mailer_outboundemail WHERE status = 'queued'"
+        )
+        (at,) = cursor.fetchone()
+    if at is None:
+        return None
+    return max(0.0, (at - timezone.now()).total_seconds())
 
-    def __init__(self, config, tenant) -> None:
+
+# --- delivering ----------------------------------------------------------------------------
+
+
+def email_deliver(claim: Claim) -> list[Outcome]:
+    """Send a claim's emails, one step per tenant, and record how each one ended."""
+    outcomes: list[Outcome] = []
+    try:
+        for tenant_id, group in groupby(claim.emails, key=lambda email: email.tenant_id):
+            outcomes += _deliver_step(claim, tenant_id, list(group))
+    finally:
+        leases.release(claim.token)
+    return outcomes
+
+
+def _deliver_step(claim: Claim, tenant_id: int, emails: list[OutboundEmail]) -> list[Outcome]:
+    tenant = tenant_get(tenant_id)
+    # A step gives back what it has not sent by then, so that a Save waits for it no longer.
+    deadline = time.monotonic() + settings.MAILER_STEP_SECONDS
+    health = HealthReport()
+    with tenant_context(tenant), transaction.atomic():
+        config = smtp_config_for_sending()
+        routes = _Routes(config, tenant, deadline, claim.token)
+        outcomes = [_deliver_safely(email, routes, health) for email in emails]
+        written = outcomes_finish(outcomes, token=claim.token, tenant=tenant)
+    with tenant_context(tenant):
+        smtp_health_record(config=config, report=health)
+    return written
+
+
+class _Routes:
+    """Routes for one step, built once from the share-locked config."""
+
+    def __init__(self, config, tenant, deadline: float, token: uuid.UUID) -> None:
         self.config = config
-        self.tenant_name = tenant.display_name
+        self.tenant = tenant
+        self._deadline = deadline
+        self._token = token
         self.paused = is_paused(config)
         self.down: dict[tuple, tuple[str, timedelta]] = {}
-        self._custom: Route | None = None
+        self._custom: Route | SmtpError | None = None
+
+    @property
+    def deadline(self) -> float:
+        """When the email about to go must be through: the step's end, or a second before the
+        claim's lease could run out, whichever comes first."""
+        return min(self._deadline, time.monotonic() + leases.remaining(self._token) - 1.0)
 
     def platform(self, *, fallback: bool = False) -> Route:
-        return platform_route(tenant_name=self.tenant_name, fallback=fallback)
+        return platform_route(tenant_name=self.tenant.display_name, fallback=fallback)
 
     def custom(self) -> Route:
+        """The tenant's own route; SmtpError if it cannot be built (its secret is unreadable)."""
         if self._custom is None:
-            self._custom = custom_route(self.config)
+            try:
+                self._custom = custom_route(self.config)
+            except SmtpError as error:
+                self._custom = error
+        if isinstance(self._custom, SmtpError):
+            raise self._custom
         return self._custom
 
     def uses_custom(self, email: OutboundEmail) -> bool:
@@ -116,49 +244,39 @@ class _Routes:
         return self.config.fallback_to_platform and KINDS[email.kind].fallback_eligible
 
 
-def email_deliver(emails: list[OutboundEmail]) -> list[Outcome]:
-    """Send claimed emails over pooled connections and record how each one ended.
-
-    Emails go in steps of COMMIT_EVERY, each in one transaction that share-locks the SMTP
-    config: a worker killed mid-batch re-sends at most one step's emails.
-    """
-    started = time.monotonic()
-    budget = settings.MAILER_LEASE_SECONDS / 2
-    outcomes: list[Outcome] = []
-    for first in range(0, len(emails), COMMIT_EVERY):
-        step = emails[first : first + COMMIT_EVERY]
-        if time.monotonic() - started > budget:
-            # Give the rest back before the lease runs out and another worker takes them.
-            with transaction.atomic():
-                rest = [Outcome.wait(email, WaitReason.BATCH_TIME, timedelta(0)) for email in step]
-                outcomes_finish(rest)
-            outcomes.extend(rest)
-            continue
-        outcomes.extend(_deliver_step(step))
-    return outcomes
-
-
-def _deliver_step(emails: list[OutboundEmail]) -> list[Outcome]:
-    health = HealthReport()
-    with transaction.atomic():
-        config = smtp_config_for_sending()
-        routes = _Routes(config, tenant_current())
-        outcomes = [_deliver_one(email, routes, health) for email in emails]
-        outcomes_finish(outcomes)
-    smtp_health_record(config=config, report=health)
-    return outcomes
+def _deliver_safely(email: OutboundEmail, routes: _Routes, health: HealthReport) -> Outcome:
+    """_deliver_one, with any unexpected error recorded for this email alone."""
+    try:
+        return _deliver_one(email, routes, health)
+    except Exception as exc:
+        logger.exception("Unexpected error delivering email %s", email.pk)
+        pool.close_all()  # whatever the connection's state, it is not to be trusted
+        return Outcome.failed(email, reason=FailureReason.INTERNAL_ERROR, cause=type(exc).__name__)
 
 
 def _deliver_one(email: OutboundEmail, routes: _Routes, health: HealthReport) -> Outcome:
     if email.expires_at <= timezone.now():
         return Outcome.failed(email, reason=FailureReason.EXPIRED, cause=email.waiting_for)
+    if time.monotonic() >= routes.deadline:
+        # The step or the lease ran out: give the rest back for another claim.
+        return Outcome.wait(email, WaitReason.BATCH_TIME, timedelta(0))
     if not routes.uses_custom(email):
         return _send_via(email, routes.platform(), routes, health)
     if routes.paused:
         if routes.may_fall_back(email):
             return _send_via(email, routes.platform(fallback=True), routes, health)
-        return Outcome.wait(email, WaitReason.SMTP_PAUSED, PAUSED_RECHECK)
-    return _send_via(email, routes.custom(), routes, health)
+        return _held(email)
+    try:
+        route = routes.custom()
+    except SmtpError as error:
+        return _after_error(email, error, routes, health, route=None)
+    return _send_via(email, route, routes, health)
+
+
+def _held(email: OutboundEmail, *, route=None, error=None) -> Outcome:
+    """Waits for a Save or its expiry, whichever comes first; nothing claims it meanwhile."""
+    hold = min(PAUSED_HOLD, email.expires_at - timezone.now())
+    return Outcome.wait(email, WaitReason.SMTP_PAUSED, hold, route=route, error=error)
 
 
 def _send_via(email: OutboundEmail, route: Route, routes: _Routes, health: HealthReport) -> Outcome:
@@ -169,19 +287,20 @@ def _send_via(email: OutboundEmail, route: Route, routes: _Routes, health: Healt
     if waiting is not None:
         return waiting
     try:
-        smtp = pool.connection(route)
+        smtp = pool.connection(route, deadline=routes.deadline)
         result = smtp.send(
             _message(email, route), from_addr=route.from_address, to_addrs=[email.to_address]
         )
     except SmtpError as error:
-        return _after_error(email, route, error, routes, health)
+        return _after_error(email, error, routes, health, route=route)
     if route.transport == EmailTransport.CUSTOM:
         health.success()
     return Outcome.sent(email, route, result.code, result.reply)
 
 
 def _rate_wait(email: OutboundEmail, route: Route) -> Outcome | None:
-    """None when the email may go now; else how it waits or, past its lifetime, fails."""
+    """None when the email may go now; else how it waits for its turn or, past its lifetime,
+    fails."""
     if route.rate is None:
         return None
     limit, window = route.rate
@@ -219,6 +338,9 @@ def _message(email: OutboundEmail, route: Route):
     )
 
 
+# --- deciding ------------------------------------------------------------------------------
+
+
 class Action(StrEnum):
     PAUSE = "pause"  # the integration is refused as a whole: hold its emails, tell the admins
     FALL_BACK = "fall_back"  # send this one through the platform default instead
@@ -233,7 +355,7 @@ class Decision:
     cause: str = ""
     delay: timedelta = timedelta(0)
     pauses: bool = False  # the integration pauses (with or without a fallback for this email)
-    route_down: bool = False  # the server is unreachable: the batch's other emails wait too
+    route_down: bool = False  # the server is unreachable: the step's other emails wait too
 
 
 def retry_decision(
@@ -254,7 +376,7 @@ def retry_decision(
     """
     if custom and error.reason in PAUSING_REASONS:
         action = Action.FALL_BACK if may_fall_back else Action.PAUSE
-        return Decision(action, reason=WaitReason.SMTP_PAUSED, delay=PAUSED_RECHECK, pauses=True)
+        return Decision(action, reason=WaitReason.SMTP_PAUSED, pauses=True)
     if error.permanent:
         return Decision(Action.FAIL, reason=error.reason)
     if custom and may_fall_back:
@@ -269,11 +391,18 @@ def retry_decision(
 
 
 def _after_error(
-    email: OutboundEmail, route: Route, error: SmtpError, routes: _Routes, health: HealthReport
+    email: OutboundEmail,
+    error: SmtpError,
+    routes: _Routes,
+    health: HealthReport,
+    *,
+    route: Route | None,
 ) -> Outcome:
-    pool.discard(route)
-    email.attempts += 1
-    custom = route.transport == EmailTransport.CUSTOM
+    """``route`` None: the tenant's own route could not even be built."""
+    custom = route is None or route.transport == EmailTransport.CUSTOM
+    if route is not None:
+        pool.discard(route)
+        email.attempts += 1
     if custom:
         health.failure(error)
     decision = retry_decision(
@@ -289,10 +418,12 @@ def _after_error(
     if decision.pauses:
         routes.paused = True
         health.pause(error)
-    if decision.route_down:
+    if decision.route_down and route is not None:
         routes.down[route.pool_key] = (decision.reason, decision.delay)
     if decision.action == Action.FALL_BACK:
         return _send_via(email, routes.platform(fallback=True), routes, health)
+    if decision.action == Action.PAUSE:
+        return _held(email, route=route, error=error)
     if decision.action == Action.FAIL:
         return Outcome.failed(
             email, route=route, reason=decision.reason, cause=decision.cause, error=error

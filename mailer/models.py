@@ -1,8 +1,8 @@
 from django.db import models
 from django.db.models import Q
 
-from mailer.kinds import EmailKind
-from tenants.models import EmailTransport
+from mailer.kinds import EmailKind, Priority
+from tenants.models import EmailTransport, Tenant
 
 
 class EmailStatus(models.TextChoices):
@@ -27,16 +27,23 @@ class FailureReason(models.TextChoices):
     """Why an email failed, besides a permanent SMTP error (whose Reason is stored)."""
 
     EXPIRED = "expired", "Expired before it could be sent"
+    INTERNAL_ERROR = "internal_error", "Internal error"
 
 
 class OutboundEmail(models.Model):
     """One transactional email: the outbox row, written in the caller's transaction.
 
-    queued → sending (with a lease) → sent | failed; a retry puts it back to queued with
-    next_attempt_at. The rendered bodies are dropped once the email is finished.
+    One table for every tenant, in the public schema: one claim serves urgent email of any
+    tenant first and tenants in turn, and idle tenants cost nothing. Every read for a tenant
+    filters by ``tenant`` (mailer.selectors).
+
+    queued → sending (leased by one claim's token) → sent | failed; a retry puts it back to
+    queued with next_attempt_at. The rendered bodies are dropped once the email is finished.
     """
 
+    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="+")
     kind = models.CharField(max_length=20, choices=EmailKind.choices)
+    priority = models.PositiveSmallIntegerField(choices=Priority.choices)
     to_address = models.EmailField(max_length=254)
     subject = models.CharField(max_length=255)
     body_text = models.TextField()
@@ -53,6 +60,8 @@ class OutboundEmail(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     next_attempt_at = models.DateTimeField()
     expires_at = models.DateTimeField()
+    # The claim that holds the email now: only its holder may finish it.
+    lease_token = models.UUIDField(null=True, blank=True)
     lease_expires_at = models.DateTimeField(null=True, blank=True)
     # Why a queued email is waiting (rate_limited, smtp_paused, a transient error's reason).
     waiting_for = models.CharField(max_length=40, blank=True)
@@ -75,14 +84,21 @@ class OutboundEmail(models.Model):
     class Meta:
         ordering = ["-created_at", "-id"]
         indexes = [
+            # The claim: per priority, tenant by tenant, oldest due first.
+            models.Index(
+                fields=["priority", "tenant", "next_attempt_at"],
+                name="mailer_claim",
+                condition=Q(status="queued"),
+            ),
+            # Is anything due at all (the beat tick), and how late is the oldest.
             models.Index(
                 fields=["next_attempt_at"], name="mailer_due", condition=Q(status="queued")
             ),
             models.Index(
                 fields=["lease_expires_at"], name="mailer_leased", condition=Q(status="sending")
             ),
-            # The Activity tab reads newest first; its status filter scans the same index.
-            models.Index(fields=["-created_at"], name="mailer_recent"),
+            # The Activity tab reads a tenant's newest first; its filters scan the same index.
+            models.Index(fields=["tenant", "-created_at"], name="mailer_recent"),
         ]
 
     def __str__(self) -> str:

@@ -1,26 +1,31 @@
-"""How a delivery attempt ended, and writing that down: row status and exactly one audit event."""
+"""How a delivery attempt ended, and writing that down: row status and exactly one audit event.
+
+Only the holder of an email's lease writes its outcome: the write names the claim's token, so
+a worker whose lease was taken over records nothing, and the email is never recorded (or
+audited) twice. Whatever is written is cleaned first (server replies carry anything), and a
+write that fails is retried email by email, so one bad value never undoes a step whose
+emails were already handed to SMTP.
+"""
 
 from __future__ import annotations
 
-import math
+import logging
 from dataclasses import dataclass, field
 from datetime import timedelta
 from enum import StrEnum
+from uuid import UUID
 
-from django.db import connection, transaction
+from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 
 from audit.models import AuditAction
 from audit.services import audit_record_many
-from mailer.models import EmailStatus, OutboundEmail
-from mailer.wakeup import email_wake
-from tenants.selectors import tenant_current
+from mailer.models import EmailStatus, FailureReason, OutboundEmail
+from smtp_integration.transport import printable
 
-# Retries sooner than this are handed to the broker as a countdown; longer waits live only
-# in the database (next_attempt_at) and the sweeper picks them up. Kept short: a worker
-# holds countdown tasks unacknowledged, and the broker redelivers them only after its
-# visibility timeout if that worker dies.
-COUNTDOWN_LIMIT = timedelta(seconds=60)
+logger = logging.getLogger(__name__)
+
+REPLY_LENGTH = 500
 
 
 class OutcomeStatus(StrEnum):
@@ -56,7 +61,7 @@ class Outcome:
 def _reply(error) -> tuple[int | None, str]:
     if error is None:
         return None, ""
-    return error.code, (error.reply or str(error))[:500]
+    return error.code, error.reply or str(error)
 
 
 def _apply(outcome: Outcome, now) -> None:
@@ -66,8 +71,9 @@ def _apply(outcome: Outcome, now) -> None:
         email.fallback = route.fallback
         email.smtp_host = route.server.host
     if outcome.code is not None or outcome.reply:
-        email.reply_code, email.reply_text = outcome.code, outcome.reply[:500]
-    email.lease_expires_at = None
+        email.reply_code = outcome.code
+        email.reply_text = printable(outcome.reply, REPLY_LENGTH)
+    email.lease_token = email.lease_expires_at = None
     if outcome.status == OutcomeStatus.WAIT:
         email.status = EmailStatus.QUEUED
         email.next_attempt_at = now + outcome.delay
@@ -98,7 +104,7 @@ def _audit(outcome: Outcome) -> dict:
     if outcome.status == OutcomeStatus.FAILED:
         metadata["reason"] = outcome.reason
         if outcome.cause:
-            metadata["cause"] = outcome.cause
+            metadata["cause"] = printable(outcome.cause, 100)
     return {
         "action": AuditAction.EMAIL_SENT
         if outcome.status == OutcomeStatus.SENT
@@ -110,20 +116,23 @@ def _audit(outcome: Outcome) -> dict:
 
 
 # One statement for the whole step. (bulk_update builds a CASE per field and row in Python,
-# which cost more than the SMTP session itself.)
+# which cost more than the SMTP session itself.) Only rows still leased under the step's
+# token change; RETURNING says which.
 _UPDATE = """
-UPDATE mailer_outboundemail AS e SET
+UPDATE public.mailer_outboundemail AS e SET
     status = v.status, attempts = v.attempts, next_attempt_at = v.next_attempt_at,
-    lease_expires_at = NULL, waiting_for = v.waiting_for, finished_at = v.finished_at,
-    transport = v.transport, fallback = v.fallback, smtp_host = v.smtp_host,
-    reply_code = v.reply_code, reply_text = v.reply_text, failure_reason = v.failure_reason,
+    lease_token = NULL, lease_expires_at = NULL, waiting_for = v.waiting_for,
+    finished_at = v.finished_at, transport = v.transport, fallback = v.fallback,
+    smtp_host = v.smtp_host, reply_code = v.reply_code, reply_text = v.reply_text,
+    failure_reason = v.failure_reason,
     body_text = CASE WHEN v.finished THEN '' ELSE e.body_text END,
     body_html = CASE WHEN v.finished THEN '' ELSE e.body_html END
 FROM (VALUES {rows}) AS v(
     id, status, attempts, next_attempt_at, waiting_for, finished_at, transport, fallback,
     smtp_host, reply_code, reply_text, failure_reason, finished
 )
-WHERE e.id = v.id
+WHERE e.id = v.id AND e.lease_token = %s AND e.status = 'sending'
+RETURNING e.id
 """
 _ROW = (
     "(%s::bigint, %s::varchar, %s::smallint, %s::timestamptz, %s::varchar, %s::timestamptz,"
@@ -132,7 +141,7 @@ _ROW = (
 )
 
 
-def _write_rows(emails: list[OutboundEmail]) -> None:
+def _write_rows(emails: list[OutboundEmail], token: UUID) -> set[int]:
     params = []
     for e in emails:
         params += [
@@ -151,29 +160,49 @@ def _write_rows(emails: list[OutboundEmail]) -> None:
             e.finished_at is not None,
         ]
     with connection.cursor() as cursor:
-        cursor.execute(_UPDATE.format(rows=", ".join([_ROW] * len(emails))), params)
+        cursor.execute(_UPDATE.format(rows=", ".join([_ROW] * len(emails))), [*params, token])
+        return {row[0] for row in cursor.fetchall()}
 
 
-def outcomes_finish(outcomes: list[Outcome]) -> None:
-    """Write every outcome in the current transaction; schedule the short retries on commit."""
+def _write_each(outcomes: list[Outcome], token: UUID) -> set[int]:
+    """Row by row, each in a savepoint: a row that still fails is written as failed, bare."""
+    written = set()
+    for outcome in outcomes:
+        try:
+            with transaction.atomic():
+                written |= _write_rows([outcome.email], token)
+            continue
+        except DatabaseError:
+            logger.exception("Could not record the outcome of email %s", outcome.email.pk)
+        email = outcome.email
+        email.reply_text = ""
+        if outcome.status != OutcomeStatus.WAIT:
+            outcome.status = OutcomeStatus.FAILED
+            email.status = EmailStatus.FAILED
+            outcome.reason = email.failure_reason = FailureReason.INTERNAL_ERROR
+            outcome.cause = "DatabaseError"
+        with transaction.atomic():
+            written |= _write_rows([email], token)
+    return written
+
+
+def outcomes_finish(outcomes: list[Outcome], *, token: UUID, tenant) -> list[Outcome]:
+    """Write the outcomes this claim still holds, with one audit event per finished email;
+    returns those written. Runs in the caller's transaction."""
     if not outcomes:
-        return
+        return []
     now = timezone.now()
     for outcome in outcomes:
         _apply(outcome, now)
-    _write_rows([o.email for o in outcomes])
-    audit_record_many(
-        [_audit(o) for o in outcomes if o.status != OutcomeStatus.WAIT],
-        tenant=tenant_current(),
-    )
-    soon = [o for o in outcomes if o.status == OutcomeStatus.WAIT and o.delay <= COUNTDOWN_LIMIT]
-    if soon:
-        schema = connection.schema_name
-        transaction.on_commit(lambda: _enqueue_retries(schema, soon))
-
-
-def _enqueue_retries(schema: str, outcomes: list[Outcome]) -> None:
-    # One drain per distinct second is enough: each drains every email due by then.
-    for seconds in sorted({math.ceil(o.delay.total_seconds()) for o in outcomes}):
-        if not email_wake(schema, countdown=seconds or None):
-            return  # the broker is down: the sweeper takes over
+    try:
+        with transaction.atomic():
+            written = _write_rows([o.email for o in outcomes], token)
+    except DatabaseError:
+        logger.exception("Could not record a step's outcomes at once; recording one by one")
+        written = _write_each(outcomes, token)
+    mine = [o for o in outcomes if o.email.pk in written]
+    lost = len(outcomes) - len(mine)
+    if lost:
+        logger.warning("%s emails were taken over by another worker; not recorded here", lost)
+    audit_record_many([_audit(o) for o in mine if o.status != OutcomeStatus.WAIT], tenant=tenant)
+    return mine

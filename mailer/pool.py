@@ -37,8 +37,12 @@ class ConnectionPool:
             self._local.entries = {}
         return self._local.entries
 
-    def connection(self, route: Route) -> SmtpConnection:
-        """An open connection for ``route``, reused when it is still healthy."""
+    def connection(self, route: Route, *, deadline: float) -> SmtpConnection:
+        """An open connection for ``route``, reused when it is still healthy.
+
+        Opening and the next send are cut off at ``deadline`` (a time.monotonic() instant)
+        at the latest: a step never outlives its lease.
+        """
         entries = self._entries
         now = time.monotonic()
         family = route.pool_key[:-1] if route.pool_key[0] == EmailTransport.CUSTOM else None
@@ -49,20 +53,27 @@ class ConnectionPool:
         entry = entries.get(route.pool_key)
         if entry is not None:
             idle = now - entry.last_used
+            entry.connection.deadline = min(now + SEND_DEADLINE, deadline)
             if idle < CHECK_AFTER_IDLE or (idle < DROP_AFTER_IDLE and entry.connection.noop()):
                 entry.last_used = now
-                entry.connection.deadline = now + SEND_DEADLINE
                 return entry.connection
             self._close(route.pool_key)
-        connection = SmtpConnection(route.server, route.policy, deadline=now + OPEN_DEADLINE)
+        connection = SmtpConnection(
+            route.server, route.policy, deadline=min(now + OPEN_DEADLINE, deadline)
+        )
         connection.open()
-        connection.deadline = time.monotonic() + SEND_DEADLINE
+        connection.deadline = min(time.monotonic() + SEND_DEADLINE, deadline)
         entries[route.pool_key] = _Entry(connection, time.monotonic())
         return connection
 
     def discard(self, route: Route) -> None:
         """Forget the route's connection after an error left it in an unknown state."""
         self._close(route.pool_key)
+
+    def close_all(self) -> None:
+        """Close every connection of this thread (after an error of unknown origin)."""
+        for key in list(self._entries):
+            self._close(key)
 
     def _close(self, key: tuple) -> None:
         entry = self._entries.pop(key, None)

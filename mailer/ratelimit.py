@@ -2,6 +2,9 @@
 
 The script reads Redis's own clock, so workers on several machines agree, and checks and
 takes a slot in one step, so concurrent workers never overshoot: cap N means N sends.
+An email that finds no slot is given the next free one in line (the window divided by the
+limit apart from the one before), so a backlog waits spread over the slots it will get and
+each email is claimed again only when its turn comes.
 """
 
 from __future__ import annotations
@@ -27,7 +30,12 @@ if redis.call('ZCARD', KEYS[1]) < limit then
     return 0
 end
 local oldest = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
-return math.max(1, tonumber(oldest[2]) + window - now_ms)
+local free_at = tonumber(oldest[2]) + window
+local gap = math.ceil(window / limit)
+local next_in_line = tonumber(redis.call('GET', KEYS[2]) or '0')
+local at = math.max(free_at, next_in_line)
+redis.call('SET', KEYS[2], at + gap, 'PX', at + gap - now_ms + window)
+return math.max(1, at - now_ms)
 """
 
 
@@ -38,7 +46,7 @@ class RateLimiterUnavailable(Exception):
 @dataclass(frozen=True)
 class Decision:
     allowed: bool
-    retry_after: float  # seconds until a slot frees up; 0 when allowed
+    retry_after: float  # seconds until this email's turn; 0 when allowed
 
 
 @cache
@@ -59,7 +67,7 @@ def rate_acquire(*, key: str, limit: int, window_seconds: int, token: str) -> De
     """Take one slot for ``token`` (an email id: taking it again is free) if there is room."""
     try:
         wait_ms = _script(settings.REDIS_URL)(
-            keys=[key], args=[window_seconds * 1000, limit, token]
+            keys=[key, f"{key}:line"], args=[window_seconds * 1000, limit, token]
         )
     except redis.RedisError as exc:
         raise RateLimiterUnavailable(str(exc)) from exc

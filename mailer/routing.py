@@ -10,7 +10,7 @@ from django.conf import settings
 from django.db import connection
 
 from smtp_integration.models import SmtpConfig
-from smtp_integration.secrets import password_open
+from smtp_integration.secrets import password_open_for_sending
 from smtp_integration.selectors import platform_from_address, smtp_policy
 from smtp_integration.transport import Reason, SmtpPolicy, SmtpServerConfig, TlsMode
 from tenants.models import EmailHealth, EmailTransport
@@ -30,6 +30,7 @@ PAUSING_REASONS = frozenset(
         Reason.PLAINTEXT_NOT_ALLOWED,
         Reason.UNRESOLVABLE,
         Reason.INVALID_HOST,
+        Reason.SECRET_UNREADABLE,
     }
 )
 
@@ -103,7 +104,7 @@ def _custom_route(schema_name: str, secret_id, version: int, config: SmtpConfig)
         port=config.port,
         tls_mode=config.tls_mode,
         username=config.username,
-        password=password_open(config),
+        password=password_open_for_sending(config),
         local_hostname=settings.PLATFORM_EMAIL_DOMAIN,
     )
     return Route(

@@ -1,4 +1,7 @@
-"""Reads for the Activity tab: recent emails and seven days of sent against failed."""
+"""Reads for the Activity tab: recent emails and seven days of sent against failed.
+
+The outbox holds every tenant's emails: each read here is for one tenant.
+"""
 
 from __future__ import annotations
 
@@ -19,8 +22,8 @@ class DayCount:
     failed: int
 
 
-def email_activity(*, status: str | None = None, kind: str | None = None) -> QuerySet:
-    emails = OutboundEmail.objects.defer("body_text", "body_html")
+def email_activity(*, tenant, status: str | None = None, kind: str | None = None) -> QuerySet:
+    emails = OutboundEmail.objects.filter(tenant=tenant).defer("body_text", "body_html")
     if status:
         emails = emails.filter(status=status)
     if kind:
@@ -28,13 +31,15 @@ def email_activity(*, status: str | None = None, kind: str | None = None) -> Que
     return emails.order_by("-created_at", "-id")
 
 
-def email_daily_counts(*, days: int = 7) -> list[DayCount]:
+def email_daily_counts(*, tenant, days: int = 7) -> list[DayCount]:
     """Sent and failed per day (UTC), oldest first, days without email included."""
     today = timezone.now().date()
     first = today - timedelta(days=days - 1)
     rows = (
         OutboundEmail.objects.filter(
-            finished_at__date__gte=first, status__in=[EmailStatus.SENT, EmailStatus.FAILED]
+            tenant=tenant,
+            finished_at__date__gte=first,
+            status__in=[EmailStatus.SENT, EmailStatus.FAILED],
         )
         .annotate(day=TruncDate("finished_at"))
         .values("day")

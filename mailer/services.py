@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import uuid
-from contextlib import nullcontext
 from functools import partial
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
-from django_tenants.utils import schema_context, tenant_context
 
 from mailer.models import EmailStatus, OutboundEmail, WaitReason
 from mailer.rendering import email_render
@@ -43,59 +41,54 @@ def send_email(
     spec = kind_get(kind)
     address = recipient_clean(to)
     context = context_clean(spec, context)
-    switch = (
-        tenant_context(tenant)
-        if tenant is not None and tenant.schema_name != connection.schema_name
-        else nullcontext()
+    tenant = tenant or _current_tenant()
+    rendered = email_render(spec, context=context, tenant_name=tenant.display_name)
+    now = timezone.now()
+    email = OutboundEmail.objects.create(
+        tenant=tenant,
+        kind=spec.name,
+        priority=spec.priority,
+        to_address=address,
+        subject=rendered.subject,
+        body_text=rendered.text,
+        body_html=rendered.html,
+        # On the platform's domain, as providers do: stable whatever route sends it.
+        message_id=f"<{uuid.uuid4().hex}@{settings.PLATFORM_EMAIL_DOMAIN}>",
+        force_platform_default=force_platform_default,
+        next_attempt_at=now,
+        expires_at=now + spec.lifetime,
     )
-    with switch:
-        current = tenant or _current_tenant()
-        rendered = email_render(spec, context=context, tenant_name=current.display_name)
-        now = timezone.now()
-        email = OutboundEmail.objects.create(
-            kind=spec.name,
-            to_address=address,
-            subject=rendered.subject,
-            body_text=rendered.text,
-            body_html=rendered.html,
-            # On the platform's domain, as providers do: stable whatever route sends it.
-            message_id=f"<{uuid.uuid4().hex}@{settings.PLATFORM_EMAIL_DOMAIN}>",
-            force_platform_default=force_platform_default,
-            next_attempt_at=now,
-            expires_at=now + spec.lifetime,
-        )
-        transaction.on_commit(partial(_after_commit, current.schema_name, email.pk))
+    transaction.on_commit(partial(_after_commit, email.pk))
     return email
 
 
-def _after_commit(schema_name: str, email_id: int) -> None:
-    if not email_wake(schema_name):
-        with schema_context(schema_name):
-            # Marked, so the next sweep takes it at once instead of after the grace period.
-            OutboundEmail.objects.filter(pk=email_id, status=EmailStatus.QUEUED).update(
-                waiting_for=WaitReason.BROKER_UNAVAILABLE
-            )
+def _after_commit(email_id: int) -> None:
+    if not email_wake():
+        # Noted for the Activity tab; the beat tick finds the email due and sends it anyway.
+        OutboundEmail.objects.filter(pk=email_id, status=EmailStatus.QUEUED).update(
+            waiting_for=WaitReason.BROKER_UNAVAILABLE
+        )
 
 
-def email_queue_resume() -> int:
-    """The SMTP config changed: emails waiting for a working server try again now."""
+def email_queue_resume(*, tenant) -> int:
+    """The tenant's SMTP config changed: its emails waiting for a working server go now."""
     resumed = (
-        OutboundEmail.objects.filter(status=EmailStatus.QUEUED)
+        OutboundEmail.objects.filter(tenant=tenant, status=EmailStatus.QUEUED)
         .exclude(waiting_for__in=["", WaitReason.RATE_LIMITED])
         .update(next_attempt_at=timezone.now())
     )
     if resumed:
-        schema = connection.schema_name
-        transaction.on_commit(lambda: email_wake(schema))
+        transaction.on_commit(email_wake)
     return resumed
 
 
 def email_requeue_stale() -> int:
-    """Emails whose worker died mid-send: back to the queue once their lease has run out."""
+    """Emails whose worker died or lost its lease mid-send: back to the queue, due now."""
     return OutboundEmail.objects.filter(
         status=EmailStatus.SENDING, lease_expires_at__lt=timezone.now()
     ).update(
         status=EmailStatus.QUEUED,
+        lease_token=None,
         lease_expires_at=None,
         next_attempt_at=timezone.now(),
         waiting_for=WaitReason.LEASE_EXPIRED,

@@ -1,31 +1,25 @@
-"""Celery tasks: ids in, a service does the work. The schema rides in the task headers.
+"""Celery tasks: ids in, a service does the work. The outbox serves every tenant, so these
+run in the public schema.
 
 Services are imported in the task bodies: the wake-up module imports this one to send tasks.
 """
 
 from celery import shared_task
-from django.db import connection
-
-from tenants.fanout import tenant_task_fan_out
 
 
-@shared_task(ignore_result=True)
+# Acknowledged on receipt: a drain lost with its worker costs nothing (the beat tick sends
+# another), and no message sits unacknowledged in a worker when the broker restarts.
+@shared_task(ignore_result=True, acks_late=False)
 def email_drain_task() -> int:
-    """Send this tenant's due emails, batch after batch, over pooled connections."""
+    """Send due emails of every tenant, claim after claim, over pooled connections."""
     from mailer.delivery import email_drain
 
-    return email_drain(schema_name=connection.schema_name)
+    return email_drain()
 
 
-@shared_task(ignore_result=True)
-def email_sweep_task() -> None:
-    """Recover this tenant's emails that no task is carrying (broker outage, killed worker)."""
+@shared_task(ignore_result=True, acks_late=False)
+def email_sweep_task() -> bool:
+    """Beat: recover dead workers' emails and wake a worker if any email is due."""
     from mailer.sweeper import email_sweep
 
-    email_sweep(schema_name=connection.schema_name)
-
-
-@shared_task(ignore_result=True)
-def email_sweep_dispatch_task() -> int:
-    """Beat: one sweep task per tenant."""
-    return tenant_task_fan_out(email_sweep_task)
+    return email_sweep()

@@ -21,10 +21,11 @@ def activity(request: HttpRequest) -> HttpResponse:
     kind = request.GET.get("kind") or None
     status = status if status in EmailStatus.values else None
     kind = kind if kind in EmailKind.values else None
-    page = Paginator(email_activity(status=status, kind=kind), PER_PAGE).get_page(
+    tenant = tenant_current()
+    page = Paginator(email_activity(tenant=tenant, status=status, kind=kind), PER_PAGE).get_page(
         request.GET.get("page")
     )
-    counts = email_daily_counts(days=7)
+    counts = email_daily_counts(tenant=tenant, days=7)
     return render(
         request,
         "integrations/email_smtp/activity.html",

@@ -1,9 +1,10 @@
-"""Waking the workers: one "kick" per tenant instead of one task per email.
+"""Waking the workers: one "kick" for the whole outbox instead of one task per email.
 
-After a commit that queued email, the tenant's kick key is set in Redis with NX: only the
-first commit of a burst publishes a drain task; the rest cost one Redis round trip. The
-drain task clears the key before it claims, so an email committed later either sees the
-key gone (and kicks again) or is committed before the claim (and is claimed).
+After a commit that queued email, the kick key is set in Redis with NX: only the first commit
+of a burst publishes a drain task; the rest cost one Redis round trip. A drain clears the
+key before it claims, so an email committed later either sees the key gone (and kicks
+again) or is committed before the claim (and is claimed). No task ever waits in the broker
+for a later time: the beat tick wakes workers for emails that become due later.
 """
 
 from __future__ import annotations
@@ -29,34 +30,35 @@ def _client(url: str) -> redis.Redis:
     return redis.Redis.from_url(url, socket_timeout=2, socket_connect_timeout=2)
 
 
-def _key(schema_name: str) -> str:
-    return f"{settings.CACHE_KEY_PREFIX}:mailer:kick:{schema_name}"
+def _key() -> str:
+    return f"{settings.CACHE_KEY_PREFIX}:mailer:kick"
 
 
-def email_wake(schema_name: str, *, countdown: float | None = None) -> bool:
-    """Make sure a drain task is on its way for the tenant; False when the broker is down."""
+def email_wake(*, force: bool = False) -> bool:
+    """Make sure a drain task is on its way; False when the broker is down.
+
+    ``force`` publishes one even if another is already on its way: a drain that finds more
+    work than it can do alone asks for a helper.
+    """
     client = _client(settings.REDIS_URL)
     try:
-        if countdown is None and not client.set(_key(schema_name), 1, nx=True, ex=KICK_TTL_SECONDS):
+        if not client.set(_key(), 1, nx=True, ex=KICK_TTL_SECONDS) and not force:
             return True  # a drain task is already queued and has not started yet
-        # The schema travels in the task's headers, taken from the connection at send time.
-        with schema_context(schema_name):
-            email_drain_task.apply_async(countdown=countdown, retry=False)
-    except Exception:  # Redis or the broker is down: the sweeper catches up later
-        logger.warning(
-            "Could not wake a worker for %s; the sweeper will.", schema_name, exc_info=True
-        )
-        if countdown is None:
-            _forget(client, schema_name)
+        # Drains work across tenants: sent from the public schema, whoever queued the email.
+        with schema_context("public"):
+            email_drain_task.apply_async(retry=False)
+    except Exception:  # Redis or the broker is down: the beat tick catches up later
+        logger.warning("Could not wake a worker; the beat tick will.", exc_info=True)
+        _forget(client)
         return False
     return True
 
 
-def email_wake_clear(schema_name: str) -> None:
-    """Called by the drain task before it claims: later commits must kick again."""
-    _forget(_client(settings.REDIS_URL), schema_name)
+def email_wake_clear() -> None:
+    """Called by a drain task before it claims: later commits must kick again."""
+    _forget(_client(settings.REDIS_URL))
 
 
-def _forget(client: redis.Redis, schema_name: str) -> None:
+def _forget(client: redis.Redis) -> None:
     with contextlib.suppress(redis.RedisError):  # else the key expires by itself
-        client.delete(_key(schema_name))
+        client.delete(_key())

@@ -274,6 +274,13 @@ def _connection_rejected(error) -> str:
     )
 
 
+def _secret_unreadable(error) -> str:
+    return (
+        "The stored password can't be read with the current keys: enter it again under "
+        "Integrations → Email SMTP and save"
+    )
+
+
 def _smtputf8(error) -> str:
     return (
         "The server does not accept international (non-ASCII) addresses: use an ASCII From "
@@ -314,4 +321,5 @@ _MESSAGES = {
     Reason.CONNECTION_LOST: _connection_lost,
     Reason.CONNECTION_REJECTED: _connection_rejected,
     Reason.SMTPUTF8_UNSUPPORTED: _smtputf8,
+    Reason.SECRET_UNREADABLE: _secret_unreadable,
 }

@@ -5,8 +5,15 @@ from __future__ import annotations
 from django.db import connection
 from django.utils.crypto import salted_hmac
 
-from cymmetri.crypto import Keyring
+from cymmetri.crypto import DecryptionError, Keyring
 from smtp_integration.models import SmtpConfig
+from smtp_integration.transport import PermanentSmtpError, Reason, Step
+
+
+class SecretUnreadable(PermanentSmtpError):
+    """The stored password cannot be opened with the current keys: nothing can sign in."""
+
+    default_reason = Reason.SECRET_UNREADABLE
 
 
 def password_context(config: SmtpConfig) -> str:
@@ -29,6 +36,16 @@ def password_open(config: SmtpConfig) -> str:
     return Keyring.from_settings().decrypt(
         config.password_encrypted, context=password_context(config)
     )
+
+
+def password_open_for_sending(config: SmtpConfig) -> str:
+    """The plaintext password, or SecretUnreadable: an integration-wide failure to send."""
+    try:
+        return password_open(config)
+    except DecryptionError:
+        raise SecretUnreadable(
+            "the stored password cannot be decrypted", step=Step.AUTH, host=config.host
+        ) from None
 
 
 def settings_fingerprint(

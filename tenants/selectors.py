@@ -1,19 +1,44 @@
 """Reads about tenants."""
 
+from __future__ import annotations
+
+import time
+
 from django.db import connection
 
 from tenants.models import Tenant
+
+# Tenant rows change rarely (a display name); workers and schema_context() callers look them
+# up per email, so each process keeps them this long instead of asking the database.
+CACHE_SECONDS = 60.0
+_cache: dict[tuple[str, object], tuple[float, Tenant]] = {}
 
 
 def tenant_current() -> Tenant | None:
     """The tenant whose schema the connection is in (None in public), as a full model.
 
     django-tenants' schema_context() leaves a stand-in without the model's fields on the
-    connection; this loads the real row in that case.
+    connection; this loads the real row in that case (cached per process).
     """
     if connection.schema_name == "public":
         return None
     tenant = getattr(connection, "tenant", None)
     if isinstance(tenant, Tenant):
         return tenant
-    return Tenant.objects.get(schema_name=connection.schema_name)
+    return _cached("schema_name", connection.schema_name)
+
+
+def tenant_get(pk: int) -> Tenant:
+    """The tenant with this id (cached per process)."""
+    return _cached("pk", pk)
+
+
+def _cached(field: str, value) -> Tenant:
+    key = (field, value)
+    hit = _cache.get(key)
+    now = time.monotonic()
+    if hit is not None and now - hit[0] < CACHE_SECONDS:
+        return hit[1]
+    tenant = Tenant.objects.get(**{field: value})
+    _cache[key] = (now, tenant)
+    return tenant

@@ -26,6 +26,7 @@ from smtp_integration.transport.policy import (
     ssl_context_for,
 )
 from smtp_integration.transport.probe import probe
+from smtp_integration.transport.text import printable
 from smtp_integration.transport.types import (
     SESSION_STEPS,
     BlockedCategory,
@@ -65,6 +66,7 @@ __all__ = [
     "TransientSmtpError",
     "build_message",
     "parse_host",
+    "printable",
     "probe",
     "resolve_and_check",
     "ssl_context_for",

@@ -32,6 +32,7 @@ from smtp_integration.transport.policy import (
     resolve_and_check,
     ssl_context_for,
 )
+from smtp_integration.transport.text import printable
 from smtp_integration.transport.types import (
     Reason,
     SendResult,
@@ -442,13 +443,14 @@ class SmtpConnection:
         return hostport(self.config.host, self.config.port)
 
     def _text(self, reply: bytes | str) -> str:
-        """A server reply as one trimmed line of text, with any secret masked."""
+        """A server reply as one printable, trimmed line of text, with any secret masked."""
         if isinstance(reply, bytes):
             reply = reply.decode("utf-8", "replace")
-        text = self._scrub(" ".join(reply.split()))
-        return text if len(text) <= REPLY_LIMIT else text[: REPLY_LIMIT - 1] + "…"
+        return printable(self._scrub(reply), REPLY_LIMIT)
 
     def _scrub(self, text: str) -> str:
+        """The text with any form of the password masked and no control characters."""
+        text = printable(text, None)
         for secret in self._secrets:
             if len(secret) >= _MIN_MASKED_SECRET:
                 text = text.replace(secret, MASK)

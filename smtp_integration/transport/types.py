@@ -78,6 +78,8 @@ class Reason(TextChoices):
     AUTH_FAILED = "auth_failed", "Authentication failed"
     AUTH_UNAVAILABLE = "auth_unavailable", "Authentication not offered"
     AUTH_REQUIRED = "auth_required", "Authentication required"
+    # Reported by callers that cannot open the stored secret they would sign in with.
+    SECRET_UNREADABLE = "secret_unreadable", "Stored password unreadable"
     # The message.
     SENDER_REJECTED = "sender_rejected", "Sender refused"
     RECIPIENT_REJECTED = "recipient_rejected", "Recipient refused"

@@ -8,6 +8,9 @@ from html.parser import HTMLParser
 from deliverability.engine import clear_caches
 from deliverability.services import RECHECK_THROTTLE
 from smtp_integration.models import SmtpConfig
+from tenants.models import EmailTransport
+from tenants.selectors import tenant_current
+from tenants.services import tenant_email_status_set
 from tests.deliverability.zones import DOMAIN, SENDGRID_HOST
 
 TAB = "/integrations/email-smtp/deliverability/"
@@ -101,10 +104,14 @@ def read_tab(response) -> Tab:
 def smtp_config_create(
     *, host: str = SENDGRID_HOST, from_address: str = f"noreply@{DOMAIN}", enabled: bool = True
 ) -> SmtpConfig:
-    """The tenant's own SMTP, written directly: no SMTP server needed to check DNS."""
-    return SmtpConfig.objects.create(
+    """The tenant's own SMTP, written directly: no SMTP server needed to check DNS. The
+    tenant's public row says so too, as a Save would."""
+    config = SmtpConfig.objects.create(
         host=host, port=587, from_address=from_address, enabled=enabled
     )
+    transport = EmailTransport.CUSTOM if enabled else EmailTransport.CUSTOM_DISABLED
+    tenant_email_status_set(tenant=tenant_current(), transport=transport)
+    return config
 
 
 def fresh_start() -> None:

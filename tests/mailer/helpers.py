@@ -5,7 +5,9 @@ from datetime import timedelta
 
 from django.utils import timezone
 
+from mailer.kinds import KINDS
 from mailer.models import OutboundEmail
+from tenants.selectors import tenant_current
 
 SAMPLE_CONTEXT = {
     "verification": {"verify_url": "https://production.localhost/verify/abc"},
@@ -24,8 +26,10 @@ SAMPLE_CONTEXT = {
 def outbound_email(status, *, kind="otp", to="user@example.com", days_ago=0, **fields):
     """A row of the current tenant's email log in ``status``, created ``days_ago`` days ago."""
     now = timezone.now() - timedelta(days=days_ago)
+    fields.setdefault("tenant", tenant_current())
     row = OutboundEmail.objects.create(
         kind=kind,
+        priority=KINDS[kind].priority,
         to_address=to,
         subject="s",
         body_text="t",
