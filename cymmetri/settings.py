@@ -180,6 +180,8 @@ MAILER_SWEEP_SECONDS = env_int("MAILER_SWEEP_SECONDS", 2, min_value=1)
 # --- Celery (tenant-schemas-celery: the schema rides in task headers) ------------------------
 
 CELERY_BROKER_URL = REDIS_URL
+# Redis, with workers that survive a broker restart (cymmetri/broker.py).
+CELERY_BROKER_TRANSPORT = "cymmetri.broker:Transport"
 CELERY_RESULT_BACKEND = REDIS_URL
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_SERIALIZER = "json"

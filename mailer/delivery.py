@@ -88,7 +88,8 @@ WITH RECURSIVE tenants AS (
     LIMIT %(limit)s
 )
 UPDATE public.mailer_outboundemail e
-SET status = 'sending', lease_token = %(token)s, lease_expires_at = %(lease)s
+SET status = 'sending', lease_token = %(token)s, lease_expires_at = %(lease)s,
+    claims = LEAST(e.claims + 1, 32767)
 FROM picked WHERE e.id = picked.id
 RETURNING e.*
 """
@@ -211,17 +212,17 @@ class _Routes:
     def __init__(self, config, tenant, deadline: float, token: uuid.UUID) -> None:
         self.config = config
         self.tenant = tenant
-        self._deadline = deadline
+        self.deadline = deadline
         self._token = token
         self.paused = is_paused(config)
         self.down: dict[tuple, tuple[str, timedelta]] = {}
         self._custom: Route | SmtpError | None = None
 
     @property
-    def deadline(self) -> float:
-        """When the email about to go must be through: the step's end, or a second before the
-        claim's lease could run out, whichever comes first."""
-        return min(self._deadline, time.monotonic() + leases.remaining(self._token) - 1.0)
+    def lease_held(self) -> bool:
+        """Whether the claim's lease was renewed lately: a worker that cannot renew stops
+        sending before another could take its emails over."""
+        return leases.remaining(self._token) > leases.lease_seconds() / 3
 
     def platform(self, *, fallback: bool = False) -> Route:
         return platform_route(tenant_name=self.tenant.display_name, fallback=fallback)
@@ -257,8 +258,8 @@ def _deliver_safely(email: OutboundEmail, routes: _Routes, health: HealthReport)
 def _deliver_one(email: OutboundEmail, routes: _Routes, health: HealthReport) -> Outcome:
     if email.expires_at <= timezone.now():
         return Outcome.failed(email, reason=FailureReason.EXPIRED, cause=email.waiting_for)
-    if time.monotonic() >= routes.deadline:
-        # The step or the lease ran out: give the rest back for another claim.
+    if time.monotonic() >= routes.deadline or not routes.lease_held:
+        # The step ran out of time, or the lease is in doubt: give the rest back.
         return Outcome.wait(email, WaitReason.BATCH_TIME, timedelta(0))
     if not routes.uses_custom(email):
         return _send_via(email, routes.platform(), routes, health)
@@ -310,6 +311,7 @@ def _rate_wait(email: OutboundEmail, route: Route) -> Outcome | None:
             limit=limit,
             window_seconds=window,
             token=str(email.pk),
+            max_wait=(email.expires_at - timezone.now()).total_seconds(),
         )
     except RateLimiterUnavailable:
         logger.warning("Rate limiter unavailable; email %s waits.", email.pk)

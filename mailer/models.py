@@ -57,6 +57,8 @@ class OutboundEmail(models.Model):
         max_length=10, choices=EmailStatus.choices, default=EmailStatus.QUEUED
     )
     attempts = models.PositiveSmallIntegerField(default=0)
+    # How often a worker took it: a waiting email is claimed again only when it can go.
+    claims = models.PositiveSmallIntegerField(default=0)
     created_at = models.DateTimeField(auto_now_add=True)
     next_attempt_at = models.DateTimeField()
     expires_at = models.DateTimeField()

@@ -21,8 +21,9 @@ from mailer.tasks import email_drain_task
 
 logger = logging.getLogger(__name__)
 
-# A kick whose task was lost (a killed worker) expires, so the next email kicks again.
-KICK_TTL_SECONDS = 10
+# A kick whose task was lost (a killed worker) expires, so the next email or beat tick kicks
+# again.
+KICK_TTL_SECONDS = 3
 
 
 @cache
@@ -34,15 +35,11 @@ def _key() -> str:
     return f"{settings.CACHE_KEY_PREFIX}:mailer:kick"
 
 
-def email_wake(*, force: bool = False) -> bool:
-    """Make sure a drain task is on its way; False when the broker is down.
-
-    ``force`` publishes one even if another is already on its way: a drain that finds more
-    work than it can do alone asks for a helper.
-    """
+def email_wake() -> bool:
+    """Make sure a drain task is on its way; False when the broker is down."""
     client = _client(settings.REDIS_URL)
     try:
-        if not client.set(_key(), 1, nx=True, ex=KICK_TTL_SECONDS) and not force:
+        if not client.set(_key(), 1, nx=True, ex=KICK_TTL_SECONDS):
             return True  # a drain task is already queued and has not started yet
         # Drains work across tenants: sent from the public schema, whoever queued the email.
         with schema_context("public"):

@@ -179,6 +179,7 @@ class SmtpTestServer:
         script: dict[str, str] | None = None,
         port: int = 0,
         data_delay: float = 0.0,
+        accept_reply: str = "",
     ):
         if mode not in ("starttls", "tls", "plain"):
             raise ValueError(f"unknown mode {mode!r}")
@@ -189,6 +190,8 @@ class SmtpTestServer:
         self._requested_port = port
         # Seconds to wait before accepting each message, like a busy provider.
         self.data_delay = data_delay
+        # The reply to an accepted message; empty: "250 2.0.0 OK: queued as <n>".
+        self.accept_reply = accept_reply
         self._running = False
         self._sessions = weakref.WeakSet()  # live _RecordingSMTP instances, for stop()
         self._lock = threading.Lock()
@@ -343,7 +346,7 @@ class _Handler:
             received_at=time.time(),
         )
         self.server._record("messages", received)
-        return f"250 2.0.0 OK: queued as {len(self.server.messages)}"
+        return self.server.accept_reply or f"250 2.0.0 OK: queued as {len(self.server.messages)}"
 
 
 class _RecordingSMTP(SMTP):

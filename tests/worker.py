@@ -86,14 +86,23 @@ class CeleryWorker:
                 time.sleep(0.1)
         raise TimeoutError("The Celery worker did not answer a ping within 30 s.")
 
+    def answers(self, app, *, seconds: float = 5) -> bool:
+        """Whether the worker answers a ping within ``seconds`` (this process's pooled broker
+        connection may be stale after a Redis restart: it is retried)."""
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            try:
+                if app.control.ping(destination=[self.name], timeout=1.0):
+                    return True
+            except Exception:  # noqa: S110  a stale connection: the next try opens another
+                pass
+        return False
+
     def ensure_running(self, app) -> CeleryWorker:
         """Start the worker again if it exited or stopped answering (Redis restarted under it)."""
         if self.process is not None and self.process.poll() is None:
-            try:
-                if app.control.ping(destination=[self.name], timeout=1.0):
-                    return self
-            except Exception:  # noqa: S110  a stale pooled broker connection: restart below
-                pass
+            if self.answers(app, seconds=2):
+                return self
             self.stop()
         return self.start(app)
 

@@ -126,6 +126,12 @@ def test_daily_task_checks_every_tenant_in_its_own_schema(committed, green, star
     assert operators_see == {TENANTS["a"].schema: "pass", TENANTS["b"].schema: "fail"}
 
 
+def test_the_daily_check_reaches_only_tenants_sending_through_their_own_smtp(in_tenant_a):
+    smtp_config_create()  # tenant A only; tenant B sends through the platform default
+
+    assert domain_dns_check_dispatch_task() == 1
+
+
 def test_beat_runs_the_daily_check_at_04_17_utc(settings):
     entry = settings.CELERY_BEAT_SCHEDULE["deliverability-daily"]
 

@@ -11,39 +11,10 @@ from mailer import send_email
 from mailer.models import OutboundEmail
 from smtp_integration.models import SmtpConfig
 from smtp_integration.services import smtp_config_toggle
-from tests.mailer.helpers import SAMPLE_CONTEXT
+from tests.mailer.helpers import SAMPLE_CONTEXT, audits, by_message_id, finished, queue
 from tests.support import wait_for
 
 pytestmark = pytest.mark.usefixtures("use_celery_worker")
-
-
-def queue(kind="otp", to="user@example.com", context=None):
-    with transaction.atomic():
-        return send_email(kind, to=to, context=context or SAMPLE_CONTEXT[kind])
-
-
-def finished(*emails):
-    """Wait until the emails are sent or failed; return them fresh from the database."""
-    ids = [email.pk for email in emails]
-
-    def done():
-        rows = list(OutboundEmail.objects.filter(pk__in=ids, status__in=["sent", "failed"]))
-        return rows if len(rows) == len(ids) else None
-
-    rows = wait_for(done, message=f"emails {ids} did not finish")
-    return sorted(rows, key=lambda row: ids.index(row.pk))
-
-
-def audits(email):
-    return list(
-        AuditEvent.objects.filter(target=f"outbound_email:{email.pk}").values_list(
-            "action", flat=True
-        )
-    )
-
-
-def by_message_id(server):
-    return {received.message["Message-ID"]: received for received in server.messages}
 
 
 @pytest.mark.parametrize("route", ["custom", "platform_default"])

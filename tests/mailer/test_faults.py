@@ -6,23 +6,13 @@ import time
 from collections import Counter
 
 import pytest
-from django.db import transaction
 
 from audit.models import AuditEvent
-from mailer import send_email
+from cymmetri.celery import app
 from mailer.delivery import STEP_SIZE
 from mailer.models import OutboundEmail
+from tests.mailer.helpers import otps
 from tests.support import wait_for
-
-
-def queue_otps(count: int, prefix: str) -> list[OutboundEmail]:
-    emails = []
-    for n in range(count):
-        with transaction.atomic():
-            emails.append(
-                send_email("otp", to=f"{prefix}{n}@example.com", context={"code": f"{n:06d}"})
-            )
-    return emails
 
 
 def all_sent(emails, timeout=40):
@@ -48,7 +38,7 @@ def test_redis_stopped_while_emails_are_requested_then_started(
     redis_server.stop()
     try:
         started = time.monotonic()
-        emails = queue_otps(5, "outage")
+        emails = otps(5, "outage", commits="each")
         per_call = (time.monotonic() - started) / len(emails)
         assert all(OutboundEmail.objects.get(pk=e.pk).status == "queued" for e in emails)
         assert {OutboundEmail.objects.get(pk=e.pk).waiting_for for e in emails} == {
@@ -64,7 +54,7 @@ def test_redis_stopped_while_emails_are_requested_then_started(
     )
 
 
-def test_a_worker_killed_mid_batch_loses_nothing(
+def test_a_worker_killed_mid_batch_loses_nothing_and_its_emails_go_within_a_lease(
     mailer_tenant, configure_smtp, tenant_smtp, start_workers, start_beat
 ):
     server = tenant_smtp[0]
@@ -72,13 +62,10 @@ def test_a_worker_killed_mid_batch_loses_nothing(
     [doomed] = start_workers(1, MAILER_LEASE_SECONDS="3")
     server.data_delay = 0.1
     try:
-        with transaction.atomic():  # one commit: the first task claims the whole batch
-            batch = [
-                send_email("otp", to=f"batch{n}@example.com", context={"code": f"{n:06d}"})
-                for n in range(30)
-            ]
+        batch = otps(30, "batch")  # one commit: the first claims take the whole batch
         wait_for(lambda: len(server.messages) >= 12, message="the batch did not start")
         doomed.kill()
+        killed_at = time.time()
         in_flight = set(
             OutboundEmail.objects.filter(status="sending").values_list("message_id", flat=True)
         )
@@ -88,7 +75,7 @@ def test_a_worker_killed_mid_batch_loses_nothing(
 
     start_workers(1, MAILER_LEASE_SECONDS="3")
     start_beat(MAILER_SWEEP_SECONDS="1", MAILER_LEASE_SECONDS="3")
-    later = queue_otps(5, "later")
+    later = otps(5, "later", commits="each")
     all_sent(batch + later)
 
     received = Counter(m.message["Message-ID"] for m in server.messages)
@@ -99,6 +86,9 @@ def test_a_worker_killed_mid_batch_loses_nothing(
     # Each of its threads had at most one step (one commit) on the wire.
     assert len(duplicated) <= doomed.concurrency * STEP_SIZE
     assert all(received[email.message_id] == 1 for email in later)
+    # The lease (3 s), a sweep (1 s), the new worker's start and the sending itself.
+    last = max(m.received_at for m in server.messages)
+    assert last - killed_at < 12, f"the last email arrived {last - killed_at:.1f} s after the kill"
 
 
 @pytest.fixture(autouse=True)
@@ -106,3 +96,31 @@ def _quiet_server(tenant_smtp):
     yield
     for server in tenant_smtp:
         server.data_delay = 0
+
+
+def test_redis_restarted_twice_while_a_thousand_emails_flow(
+    mailer_tenant, configure_smtp, tenant_smtp, redis_server, start_workers, start_beat
+):
+    server = tenant_smtp[0]
+    configure_smtp(server)
+    workers = start_workers(2)
+    start_beat(MAILER_SWEEP_SECONDS="1")
+
+    emails = []
+    for restart in range(2):
+        emails += otps(250, f"flow{restart}-", commits="each")
+        flowing = 100 + 500 * restart
+        wait_for(lambda: len(server.messages) >= flowing, message="nothing flows")  # noqa: B023
+        redis_server.stop()
+        # Emails keep being requested while the broker is away; they wait in the database.
+        emails += otps(100, f"outage{restart}-", commits="each")
+        redis_server.start()
+        emails += otps(150, f"after{restart}-", commits="each")
+    all_sent(emails, timeout=90)
+
+    received = Counter(m.message["Message-ID"] for m in server.messages)
+    assert received == Counter(email.message_id for email in emails), "each email exactly once"
+    assert len(emails) == 1000
+    for worker in workers:
+        assert worker.process.poll() is None, "a worker died with its broker"
+        assert worker.answers(app), "a worker stopped answering"

@@ -84,6 +84,24 @@ def test_connection_test_sends_to_the_admin_through_the_server(admin_client_a, s
     assert not SmtpConfig.objects.exists()
 
 
+def test_control_characters_in_a_servers_reply_are_shown_and_stored_clean(
+    admin_client_a, smtp_server
+):
+    smtp_server.accept_reply = "250 2.0.0 Queued\x00 as <9>\x1b[31m"
+
+    response = admin_client_a.post(TEST, form_data(smtp_server))
+
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert 'data-testid="test-outcome">Passed' in html
+    assert "\x00" not in html and "\x1b" not in html
+    assert "2.0.0 Queued\ufffd as &lt;9&gt;\ufffd[31m" in html
+    stored = SmtpConnectionTest.objects.get()
+    [data] = [step for step in stored.steps if step["name"] == "data"]
+    assert data["reply"] == "2.0.0 Queued\ufffd as <9>\ufffd[31m"
+    assert "\x00" not in stored.message
+
+
 def test_saving_tested_settings_says_nothing_about_testing(admin_client_a, smtp_server):
     admin_client_a.post(TEST, form_data(smtp_server))
     html = save(admin_client_a, form_data(smtp_server)).content.decode()

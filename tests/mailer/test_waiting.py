@@ -1,0 +1,60 @@
+"""Waiting costs nothing: an email held by a rate limit or a paused integration is not claimed
+again until it can go."""
+
+from __future__ import annotations
+
+import time
+
+from mailer.models import OutboundEmail
+from smtp_integration.models import SmtpConfig
+from tests.mailer.helpers import finished, otps
+from tests.support import wait_for
+
+
+def test_a_rate_limited_backlog_is_claimed_at_most_twice_per_email(
+    mailer_tenant, platform_smtp, start_workers, start_beat
+):
+    start_workers(1, PLATFORM_SMTP_RATE_LIMIT="5/second")
+    start_beat(PLATFORM_SMTP_RATE_LIMIT="5/second", MAILER_SWEEP_SECONDS="1")
+
+    emails = otps(30, "limited")
+    rows = finished(*emails, timeout=30)
+
+    assert [row.status for row in rows] == ["sent"] * 30
+    assert max(row.claims for row in rows) <= 2
+    # Each waited for a slot of its own: at most five a second went out (the server sees them
+    # a few milliseconds after the limiter let them go).
+    arrivals = sorted(m.received_at for m in platform_smtp.messages)
+    gaps = [later - earlier for earlier, later in zip(arrivals, arrivals[5:], strict=False)]
+    assert len(arrivals) == 30
+    assert min(gaps) >= 0.9, gaps
+
+
+def test_a_paused_integrations_emails_wait_unclaimed_until_a_save(
+    mailer_tenant, configure_smtp, tenant_smtp, start_workers, start_beat
+):
+    server = tenant_smtp[0]
+    configure_smtp(server, password="wrong-password")
+    start_workers(1)
+    start_beat(MAILER_SWEEP_SECONDS="1")
+    first = otps(1, "first")
+    wait_for(lambda: SmtpConfig.objects.get().health == "paused", message="no pause")
+
+    emails = otps(20, "held")
+    wait_for(
+        lambda: all(row.waiting_for == "smtp_paused" for row in rows_of(emails)),
+        message="the emails were not held",
+    )
+    time.sleep(3)  # three sweeps
+
+    assert {row.claims for row in rows_of(first + emails)} == {1}
+    assert len(server.auth_attempts) == 1, "a paused integration is not tried again"
+
+    configure_smtp(server)  # the right password: a Save resumes the held emails at once
+    rows = finished(*first, *emails)
+    assert {row.status for row in rows} == {"sent"}
+    assert {row.claims for row in rows} == {2}
+
+
+def rows_of(emails) -> list[OutboundEmail]:
+    return list(OutboundEmail.objects.filter(pk__in=[email.pk for email in emails]))
