@@ -6,8 +6,11 @@ import re
 from typing import Any
 
 from django.http import HttpRequest
+from django.utils import timezone
+from psycopg.types.json import Jsonb
 
 from audit.models import AuditEvent
+from cymmetri.db import server_cursor
 from tenants.selectors import tenant_current
 
 # Metadata is shown to operators and kept forever: a key that names a secret is a bug.
@@ -61,25 +64,38 @@ def audit_record(
     )
 
 
-def audit_record_many(events: list[dict[str, Any]], *, tenant=None) -> list[AuditEvent]:
-    """Append several events in one INSERT (the mailer records a batch of sends at once).
+def audit_record_many(events: list[dict[str, Any]], *, tenant=None) -> int:
+    """Append several events in one statement (the mailer records a step's sends at once);
+    returns how many.
 
     Each dict holds ``action`` and optionally ``target``, ``recipient``, ``metadata``.
     """
+    if not events:
+        return 0
     tenant = tenant if tenant is not None else tenant_current()
     if getattr(tenant, "schema_name", None) == "public":
         tenant = None
-    rows = []
     for event in events:
-        metadata = event.get("metadata") or {}
-        _check_metadata(metadata)
-        rows.append(
-            AuditEvent(
-                tenant=tenant,
-                action=event["action"],
-                target=event.get("target", "")[:255],
-                recipient=event.get("recipient", "")[:254],
-                metadata=metadata,
-            )
+        _check_metadata(event.get("metadata") or {})
+    with server_cursor() as cursor:
+        cursor.execute(
+            _INSERT_MANY,
+            [
+                timezone.now(),
+                tenant.pk if tenant is not None else None,
+                [event["action"] for event in events],
+                [event.get("target", "")[:255] for event in events],
+                [event.get("recipient", "")[:254] for event in events],
+                [Jsonb(event.get("metadata") or {}) for event in events],
+            ],
         )
-    return AuditEvent.objects.bulk_create(rows) if rows else []
+    return len(events)
+
+
+_INSERT_MANY = """
+INSERT INTO public.audit_auditevent
+    (created_at, tenant_id, action, actor_id, actor_email, target, recipient, metadata)
+SELECT %s, %s, e.action, '', '', e.target, e.recipient, e.metadata
+FROM unnest(%s::varchar[], %s::varchar[], %s::varchar[], %s::jsonb[])
+    AS e(action, target, recipient, metadata)
+"""

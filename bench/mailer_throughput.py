@@ -1,15 +1,19 @@
 """Benchmark: N emails through send_email() → Celery worker → SMTP 250, against two baselines.
 
-In one run, against the same local SMTP server (STARTTLS + AUTH, in a process of its own):
+In one run, against the same local SMTP server (STARTTLS + AUTH, in processes of its own):
 - raw: smtplib on one reused connection (the ceiling for one client),
 - naive: a new connection (TCP + STARTTLS + AUTH) per email,
-- mailer: send_email() in its own transaction per email, outbox and audit writes included,
-  delivered by real worker processes; and, at light load, send → 250 one email at a time.
+- mailer, end to end: send_email() in its own transaction per email from producer threads,
+  outbox and audit writes included, delivered by worker processes started as shipped
+  (`celery -A cymmetri worker`, with the pool and concurrency of the settings);
+- mailer, delivery alone: the emails queued first, then the workers started;
+- and at light load, send → 250 one email at a time.
 
-Targets (docs/performance.md): mailer ≥ 0.5 × raw and ≥ 3 × naive; send_email() p99 ≤ 5 ms;
-send → 250 p50 ≤ 50 ms at light load. It uses a database, a Redis and workers of its own.
+Targets (docs/performance.md): end to end ≥ 0.5 × raw and ≥ 3 × naive; send_email() p99
+≤ 5 ms; send → 250 p50 ≤ 50 ms at light load.
 
-    python bench/mailer_throughput.py [--emails 2000] [--producers 4] [--workers 2] [--threads 4]
+    python bench/mailer_throughput.py [--emails 2000] [--producers 4] [--workers 1]
+        [--pool threads --concurrency 8]   # another configuration than the shipped one
 """
 
 from __future__ import annotations
@@ -18,9 +22,7 @@ import argparse
 import os
 import smtplib
 import ssl
-import subprocess
 import sys
-import tempfile
 import threading
 import time
 from pathlib import Path
@@ -28,167 +30,28 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from tests.redis_server import RedisServer  # noqa: E402
-from tests.smtp_servers import SMTP_PASSWORD, SMTP_USERNAME, free_port, make_certificates  # noqa: E402
-from tests.support import guarded  # noqa: E402
+from bench.harness import (  # noqa: E402
+    Bench,
+    Sink,
+    machine_busy,
+    percentile,
+    process_cpu,
+)
+from tests.smtp_servers import SMTP_PASSWORD, SMTP_USERNAME  # noqa: E402
 
-BENCH_DB = "cymmetri_bench"
-
-
-class Sink:
-    """The SMTP server: ``processes`` processes on one port (a provider has more than one
-    core); records when each Message-ID was accepted."""
-
-    def __init__(self, certs, processes: int = 1) -> None:
-        self.port = free_port()
-        self.accepted: dict[str, float] = {}
-        self.processes = []
-        for _ in range(processes):
-            process = subprocess.Popen(
-                guarded(
-                    [
-                        sys.executable,
-                        str(ROOT / "bench" / "smtp_sink.py"),
-                        "--port",
-                        str(self.port),
-                        "--cert",
-                        str(certs.ca_signed.cert_file),
-                        "--key",
-                        str(certs.ca_signed.key_file),
-                    ]
-                ),
-                stdout=subprocess.PIPE,
-                stderr=subprocess.DEVNULL,
-                text=True,
-            )
-            assert process.stdout.readline().strip() == "ready"
-            threading.Thread(target=self._read, args=(process,), daemon=True).start()
-            self.processes.append(process)
-
-    def _read(self, process: subprocess.Popen) -> None:
-        for line in process.stdout:
-            stamp, _, message_id = line.strip().partition(" ")
-            self.accepted[message_id] = float(stamp)
-
-    def wait_for(self, message_ids: set[str], timeout: float) -> None:
-        deadline = time.monotonic() + timeout
-        while not message_ids <= self.accepted.keys():
-            if time.monotonic() > deadline:
-                missing = len(message_ids - self.accepted.keys())
-                raise TimeoutError(f"{missing} emails were not delivered within {timeout} s")
-            time.sleep(0.01)
-
-    def stop(self) -> None:
-        for process in self.processes:
-            process.terminate()
-        for process in self.processes:
-            process.wait()
-
-
-def _process_cpu(pid: int) -> float:
-    """CPU seconds (user + system) a process has used, from /proc."""
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except OSError:
-        return 0.0
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
-def _machine_busy() -> float:
-    """CPU seconds the whole machine has been busy (all cores), from /proc/stat."""
-    fields = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
-    idle = fields[3] + fields[4]  # idle + iowait
-    return (sum(fields[:8]) - idle) / os.sysconf("SC_CLK_TCK")
+FROM = "noreply@bench.test"
 
 
 def cpu_snapshot(groups: dict[str, list[int]]) -> dict[str, float]:
-    snapshot = {name: sum(_process_cpu(pid) for pid in pids) for name, pids in groups.items()}
+    snapshot = {name: sum(process_cpu(pid) for pid in pids) for name, pids in groups.items()}
     snapshot["send_email() callers"] = sum(os.times()[:2])
-    snapshot["machine"] = _machine_busy()
+    snapshot["machine"] = machine_busy()
     return snapshot
 
 
-def percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(q / 100 * (len(ordered) - 1)))]
-
-
-def prepare_environment(args, redis: RedisServer, sink: Sink, certs) -> dict[str, str]:
-    env = {
-        "DATABASE_URL": f"postgres://postgres@127.0.0.1:5432/{BENCH_DB}",
-        "REDIS_URL": redis.url,
-        "CELERY_QUEUE": "bench",
-        "SMTP_ALLOWED_PRIVATE_NETWORKS": "127.0.0.0/8,::1/128",
-        "SMTP_ALLOWED_PORTS": f"587,{sink.port}",
-        "SMTP_CA_FILE": str(certs.ca_file),
-        "PLATFORM_SMTP_HOST": "localhost",
-        "PLATFORM_SMTP_PORT": str(sink.port),
-        "PLATFORM_EMAIL_DOMAIN": "mail.bench.test",
-        "DEBUG": "false",
-        "LOG_LEVEL": "WARNING",
-        "STATIC_MANIFEST": "false",
-        "ALLOWED_HOSTS": ".localhost",
-    }
-    os.environ.update(env)
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "cymmetri.settings")
-    return env
-
-
-def recreate_database() -> None:
-    import psycopg
-
-    with psycopg.connect(
-        host="127.0.0.1", user="postgres", dbname="postgres", autocommit=True
-    ) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{BENCH_DB}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{BENCH_DB}"')
-
-
-def setup_tenant(sink: Sink):
-    """Migrate, create a tenant and point its custom SMTP at the sink."""
-    import django
-    from django.core.management import call_command
-
-    django.setup()
-    call_command("migrate_schemas", verbosity=0)
-    from django_tenants.utils import tenant_context
-
-    from smtp_integration.services import smtp_config_save
-    from tenants.models import Domain, Tenant
-    from tenants.services import tenant_create
-
-    public = Tenant.objects.create(schema_name="public", display_name="Bench platform")
-    Domain.objects.create(domain="localhost", tenant=public, is_primary=True)
-    created = tenant_create(
-        organisation_name="Bench",
-        schema_name="bench-tenant",
-        domain="bench.localhost",
-        display_name="Bench Tenant",
-        admin_email="admin@bench.test",
-        admin_password="bench-pass-123",
-    )
-    with tenant_context(created.tenant):
-        from django.contrib.auth import get_user_model
-
-        admin = get_user_model().objects.get()
-        smtp_config_save(
-            actor=admin,
-            data={
-                "host": "localhost",
-                "port": sink.port,
-                "tls_mode": "starttls",
-                "username": SMTP_USERNAME,
-                "password": SMTP_PASSWORD,
-                "from_address": "noreply@bench.test",
-                "from_name": "Bench",
-                "reply_to": "",
-            },
-        )
-    return created.tenant
-
-
 def sample_messages(count: int, prefix: str):
-    """Messages like the mailer's OTP email (same templates), with their own Message-IDs."""
+    """Messages like the mailer's OTP email (same templates), with their own Message-IDs,
+    built before the clock starts: the baselines time smtplib alone."""
     from mailer.kinds import KINDS
     from mailer.rendering import email_render
     from smtp_integration.transport import build_message
@@ -196,7 +59,7 @@ def sample_messages(count: int, prefix: str):
     rendered = email_render(KINDS["otp"], context={"code": "493027"}, tenant_name="Bench Tenant")
     return [
         build_message(
-            from_address="noreply@bench.test",
+            from_address=FROM,
             from_name="Bench",
             to=f"user{n}@example.com",
             subject=rendered.subject,
@@ -221,7 +84,7 @@ def run_raw(sink: Sink, certs, count: int) -> float:
         client.starttls(context=tls_context(certs))
         client.login(SMTP_USERNAME, SMTP_PASSWORD)
         for message in messages:
-            client.send_message(message)
+            client.sendmail(FROM, [message["To"]], message.as_bytes())
     sink.wait_for({m["Message-ID"] for m in messages}, timeout=60)
     return count / (time.time() - started)
 
@@ -234,26 +97,19 @@ def run_naive(sink: Sink, certs, count: int) -> float:
         with smtplib.SMTP("localhost", sink.port) as client:
             client.starttls(context=context)
             client.login(SMTP_USERNAME, SMTP_PASSWORD)
-            client.send_message(message)
+            client.sendmail(FROM, [message["To"]], message.as_bytes())
     sink.wait_for({m["Message-ID"] for m in messages}, timeout=120)
     return count / (time.time() - started)
 
 
-def start_workers(env: dict, count: int, threads: int) -> list:
-    from cymmetri.celery import app
-    from tests.worker import CeleryWorker
-
-    return [
-        CeleryWorker(queue="bench", name=f"bench{n}", concurrency=threads, env=env).start(app)
-        for n in range(count)
-    ]
-
-
-def run_mailer(tenant, sink: Sink, count: int, *, producers: int = 1, spacing: float = 0.0):
+def run_mailer(
+    tenant, sink: Sink, count: int, *, producers: int = 1, spacing: float = 0.0, wait: bool = True
+):
     """send_email() ``count`` times from ``producers`` threads (like web processes serving
-    requests at once); returns (call latencies, send→250 latencies, emails per second)."""
+    requests at once, each in the tenant's schema); returns (call latencies, send→250
+    latencies, emails per second)."""
     from django.db import connection, transaction
-    from django_tenants.utils import tenant_context
+    from django_tenants.utils import schema_context
 
     from mailer import send_email
 
@@ -263,7 +119,7 @@ def run_mailer(tenant, sink: Sink, count: int, *, producers: int = 1, spacing: f
 
     def produce(numbers: range) -> None:
         try:
-            with tenant_context(tenant):
+            with schema_context(tenant.schema_name):
                 for n in numbers:
                     wall = time.time()
                     with transaction.atomic():
@@ -290,6 +146,8 @@ def run_mailer(tenant, sink: Sink, count: int, *, producers: int = 1, spacing: f
         thread.start()
     for thread in threads:
         thread.join()
+    if not wait:
+        return calls, starts
     sink.wait_for(set(starts), timeout=300)
     first = min(starts.values())
     last = max(sink.accepted[m] for m in starts)
@@ -300,8 +158,10 @@ def run_mailer(tenant, sink: Sink, count: int, *, producers: int = 1, spacing: f
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--emails", type=int, default=2000)
-    parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--threads", type=int, default=4)
+    parser.add_argument("--rounds", type=int, default=3, help="raw, naive, end to end, again")
+    parser.add_argument("--workers", type=int, default=1, help="worker processes")
+    parser.add_argument("--pool", help="another pool than the shipped one (threads, prefork)")
+    parser.add_argument("--concurrency", type=int, help="another concurrency than shipped")
     parser.add_argument(
         "--producers",
         type=int,
@@ -317,44 +177,59 @@ def main() -> None:
     )
     args = parser.parse_args()
 
-    certs = make_certificates(Path(tempfile.mkdtemp(prefix="bench-certs-")))
-    redis = RedisServer().start()
-    sink = Sink(certs, args.server_processes)
-    workers: list = []
+    overrides = {}
+    if args.pool:
+        overrides["CELERY_WORKER_POOL"] = args.pool
+    if args.concurrency:
+        overrides["CELERY_WORKER_CONCURRENCY"] = str(args.concurrency)
+    bench = Bench(sinks=1, sink_processes=args.server_processes)
+    [sink] = bench.sinks
     try:
-        env = prepare_environment(args, redis, sink, certs)
-        recreate_database()
-        tenant = setup_tenant(sink)
-        raw = run_raw(sink, certs, args.emails)
-        naive = run_naive(sink, certs, args.emails)
-        workers = start_workers(env, args.workers, args.threads)
+        bench.setup_database()
+        tenant = bench.tenant("bench-tenant", sink=sink)
+
+        # The delivery pipeline alone: queued first, then the workers start.
+        _, starts = run_mailer(tenant, sink, args.emails, producers=args.producers, wait=False)
+        bench.start_workers(args.workers, **overrides)
+        sink.wait_for(set(starts), timeout=300)
+        accepted = [sink.accepted[m] for m in starts]
+        pipeline = args.emails / (max(accepted) - min(accepted))
         run_mailer(tenant, sink, 50)  # warm up: connections, caches
-        groups = {
-            "workers": [worker.process.pid for worker in workers],
-            "SMTP server": [process.pid for process in sink.processes],
-            "Redis": [redis.process.pid],
-        }
-        before = cpu_snapshot(groups)
-        calls, to_250, rate = run_mailer(tenant, sink, args.emails, producers=args.producers)
-        after = cpu_snapshot(groups)
-        cpu = {name: (after[name] - before[name]) / args.emails for name in after}
-        # PostgreSQL's backends come and go with connections: count it with the kernel as
-        # the rest of the machine's busy time.
-        cpu["PostgreSQL, kernel, rest"] = cpu.pop("machine") - sum(cpu.values())
+
+        # The machine's speed drifts (it is shared): each round measures the three paths
+        # back to back, and the ratios are taken within a round.
+        rounds = []
+        for _ in range(args.rounds):
+            raw = run_raw(sink, bench.certs, args.emails)
+            naive = run_naive(sink, bench.certs, args.emails)
+            rounds.append((raw, naive, *end_to_end(bench, tenant, sink, args)))
+        middle = sorted(rounds, key=lambda r: r[2] / r[0])[len(rounds) // 2]
         light_calls, light_250, _ = run_mailer(tenant, sink, args.light, spacing=0.02)
-        report(args, raw, naive, rate, calls, to_250, light_calls, light_250)
-        print("  CPU per email during the mailer run:")
-        for name, seconds in sorted(cpu.items(), key=lambda item: -item[1]):
-            print(f"    {name:24} {seconds * 1000:6.2f} ms")
-        print(f"    {'all':24} {sum(cpu.values()) * 1000:6.2f} ms\n")
+        report(args, overrides, rounds, middle, pipeline, light_calls, light_250)
     finally:
-        for worker in workers:
-            worker.stop()
-        sink.stop()
-        redis.cleanup()
+        bench.stop()
 
 
-def report(args, raw, naive, rate, calls, to_250, light_calls, light_250) -> None:
+def end_to_end(bench: Bench, tenant, sink: Sink, args):
+    """(emails/s, call latencies, send → 250 latencies, CPU per email by process group)."""
+    groups = {
+        "workers": [worker.pid for worker in bench.workers],
+        "SMTP server": [process.pid for process in sink.processes],
+        "Redis": [bench.redis.process.pid],
+    }
+    before = cpu_snapshot(groups)
+    calls, to_250, rate = run_mailer(tenant, sink, args.emails, producers=args.producers)
+    after = cpu_snapshot(groups)
+    cpu = {name: (after[name] - before[name]) / args.emails for name in after}
+    # PostgreSQL's backends come and go with connections: count it with the kernel as the
+    # rest of the machine's busy time.
+    cpu["PostgreSQL, kernel, rest"] = cpu.pop("machine") - sum(cpu.values())
+    return rate, calls, to_250, cpu
+
+
+def report(args, overrides, rounds, middle, pipeline, light_calls, light_250) -> None:
+    from django.conf import settings
+
     ms = 1000
 
     def spread(values: list[float]) -> str:
@@ -362,17 +237,29 @@ def report(args, raw, naive, rate, calls, to_250, light_calls, light_250) -> Non
             f"p50 {percentile(values, 50) * ms:6.2f} ms   p99 {percentile(values, 99) * ms:6.2f} ms"
         )
 
+    raw, naive, rate, calls, to_250, cpu = middle
     call, commit = [c for c, _ in calls], [c for _, c in calls]
     light_call, light_commit = [c for c, _ in light_calls], [c for _, c in light_calls]
+    pool = overrides.get("CELERY_WORKER_POOL", settings.CELERY_WORKER_POOL)
+    concurrency = overrides.get("CELERY_WORKER_CONCURRENCY", settings.CELERY_WORKER_CONCURRENCY)
+    shipped = "as shipped" if not overrides else "NOT as shipped"
     print(
         f"\nMailer throughput: {args.emails} emails from {args.producers} producer threads, "
-        f"{args.workers} worker processes × {args.threads} threads, STARTTLS + AUTH, "
-        f"on {os.cpu_count()} cores\n"
+        f"{args.workers} worker process(es), pool {pool} × {concurrency} ({shipped}), "
+        f"STARTTLS + AUTH, on {os.cpu_count()} cores\n"
     )
+    print("  round   raw smtplib   new connection each   mailer end to end   ÷ raw   ÷ naive")
+    for n, (r, nv, e2e, *_rest) in enumerate(rounds, 1):
+        print(
+            f"  {n:5}   {r:8.0f} /s   {nv:16.0f} /s   {e2e:14.0f} /s   "
+            f"{e2e / r:5.2f}   {e2e / nv:7.2f}"
+        )
+    print("\n  The middle round (by end to end ÷ raw):")
     rows = [
         ("raw smtplib, one reused connection", f"{raw:6.0f} emails/s"),
         ("new connection per email", f"{naive:6.0f} emails/s"),
-        ("mailer: send_email → worker → 250", f"{rate:6.0f} emails/s"),
+        ("mailer end to end: send_email → 250", f"{rate:6.0f} emails/s"),
+        ("mailer delivery alone (queued first)", f"{pipeline:6.0f} emails/s"),
         ("send_email() call, under load", spread(call)),
         ("  its commit (row + wake-up), under load", spread(commit)),
         ("send_email() call, light load", spread(light_call)),
@@ -383,8 +270,8 @@ def report(args, raw, naive, rate, calls, to_250, light_calls, light_250) -> Non
     for name, value in rows:
         print(f"  {name:42} {value}")
     targets = [
-        ("throughput ≥ 0.5 × raw", f"{rate / raw:.2f} ×", rate >= 0.5 * raw),
-        ("throughput ≥ 3 × naive", f"{rate / naive:.2f} ×", rate >= 3 * naive),
+        ("end to end ≥ 0.5 × raw", f"{rate / raw:.2f} ×", rate >= 0.5 * raw),
+        ("end to end ≥ 3 × naive", f"{rate / naive:.2f} ×", rate >= 3 * naive),
         (
             "send_email() call p99 ≤ 5 ms (light load)",
             f"{percentile(light_call, 99) * ms:.2f} ms",
@@ -404,7 +291,10 @@ def report(args, raw, naive, rate, calls, to_250, light_calls, light_250) -> Non
     print("\n  Targets:")
     for name, value, met in targets:
         print(f"    {name:44} {value:>10}   {'met' if met else 'NOT met'}")
-    print()
+    print("\n  CPU per email during that round's end-to-end run:")
+    for name, seconds in sorted(cpu.items(), key=lambda item: -item[1]):
+        print(f"    {name:24} {seconds * 1000:6.2f} ms")
+    print(f"    {'all':24} {sum(cpu.values()) * 1000:6.2f} ms\n")
 
 
 if __name__ == "__main__":

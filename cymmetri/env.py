@@ -12,6 +12,7 @@ import base64
 import binascii
 import ipaddress
 import os
+import re
 from pathlib import Path
 from urllib.parse import parse_qsl, unquote, urlsplit
 
@@ -139,14 +140,19 @@ def env_networks(name: str, default: str = "") -> list[str]:
     return networks
 
 
+_RATE = re.compile(r"(\d+)\s*/\s*(\d*)\s*(second|minute|hour|day)s?")
+
+
 def env_rate(name: str, default: str) -> tuple[int, int]:
-    """``N/second|minute|hour|day`` as (count, seconds)."""
+    """``N/second|minute|hour|day`` (or ``N/10 seconds``) as (count, seconds)."""
     value = str(_raw(name, default)).strip().lower()
     periods = {"second": 1, "minute": 60, "hour": 3600, "day": 86400}
-    count, sep, period = value.partition("/")
-    if not sep or not count.isdigit() or int(count) < 1 or period not in periods:
-        raise ImproperlyConfigured(f"{name}={value!r}: expected a rate like 300/hour.")
-    return int(count), periods[period]
+    match = _RATE.fullmatch(value)
+    if match is None or int(match[1]) < 1 or match[2] == "0":
+        raise ImproperlyConfigured(
+            f"{name}={value!r}: expected a rate like 300/hour or 5/10 seconds."
+        )
+    return int(match[1]), int(match[2] or 1) * periods[match[3]]
 
 
 def env_hostports(name: str, default: str = "") -> list[str]:

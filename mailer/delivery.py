@@ -22,8 +22,8 @@ from itertools import groupby
 from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
-from django_tenants.utils import tenant_context
 
+from cymmetri.db import server_cursor
 from mailer.kinds import KINDS, Priority
 from mailer.leases import leases
 from mailer.models import FailureReason, OutboundEmail, WaitReason
@@ -31,7 +31,7 @@ from mailer.outcomes import Outcome, outcomes_finish
 from mailer.pool import pool
 from mailer.ratelimit import RateLimiterUnavailable, rate_acquire, rate_key
 from mailer.routing import PAUSING_REASONS, Route, custom_route, is_paused, platform_route
-from mailer.wakeup import email_wake, email_wake_clear
+from mailer.wakeup import email_draining, email_draining_done, email_wake, email_wake_clear
 from smtp_integration.health import HealthReport, smtp_health_record
 from smtp_integration.selectors import smtp_config_for_sending
 from smtp_integration.transport import SESSION_STEPS, SmtpError, build_message
@@ -44,10 +44,9 @@ logger = logging.getLogger(__name__)
 STEP_SIZE = 10
 # Tenants served per claim.
 TENANTS_PER_CLAIM = 3
-# A drain hands over after this long, so that other tasks of its worker get a turn.
-DRAIN_BUDGET = 5.0
-# A drain that finds nothing due waits this long for an email about to be due (a retry).
-LINGER = 1.0
+# A drain hands over after this long (a new task, at the back of the queue), so that other
+# tasks of its worker get a turn.
+DRAIN_BUDGET = 30.0
 # A paused integration's emails wait for a Save or toggle (which resumes them at once) or for
 # their expiry; nothing claims them meanwhile.
 PAUSED_HOLD = timedelta(days=7)
@@ -63,36 +62,59 @@ def backoff(attempt: int) -> timedelta:
 
 # --- claiming ------------------------------------------------------------------------------
 
-# The tenants with queued email of one priority, found by skipping through the claim index
-# (one probe per tenant, however long each tenant's queue is), starting after a tenant id;
-# then each tenant's oldest due emails, locked without waiting for other workers' locks.
-_CLAIM = """
-WITH RECURSIVE tenants AS (
+# One statement (one round trip, planned once) takes a claim. Four rounds, read in order
+# until the claim is full: urgent email of the tenants after the last one served, then of
+# the tenants up to it (so every tenant gets its turn), then bulk email the same two ways.
+# Each round skips through the claim index from tenant to tenant (one probe per tenant,
+# however long its queue), and takes each tenant's oldest due emails, locked without
+# waiting for other workers' locks.
+_CLAIM_ROUND = """
+round_{n} AS (
     (SELECT tenant_id FROM public.mailer_outboundemail
-     WHERE status = 'queued' AND priority = %(priority)s AND tenant_id > %(after)s
+     WHERE status = 'queued' AND priority = {priority}
+       AND tenant_id > {low} AND tenant_id <= {high}
      ORDER BY tenant_id LIMIT 1)
     UNION ALL
     SELECT (SELECT o.tenant_id FROM public.mailer_outboundemail o
-            WHERE o.status = 'queued' AND o.priority = %(priority)s AND o.tenant_id > t.tenant_id
+            WHERE o.status = 'queued' AND o.priority = {priority}
+              AND o.tenant_id > t.tenant_id AND o.tenant_id <= {high}
             ORDER BY o.tenant_id LIMIT 1)
-    FROM tenants t WHERE t.tenant_id IS NOT NULL
-), picked AS (
-    SELECT due.id FROM tenants t CROSS JOIN LATERAL (
+    FROM round_{n} t WHERE t.tenant_id IS NOT NULL
+)"""
+_PICK = """
+    SELECT due.id FROM round_{n} t CROSS JOIN LATERAL (
         SELECT o.id FROM public.mailer_outboundemail o
         WHERE o.tenant_id = t.tenant_id AND o.status = 'queued'
-          AND o.priority = %(priority)s AND o.next_attempt_at <= %(now)s
+          AND o.priority = {priority} AND o.next_attempt_at <= %(now)s
         ORDER BY o.next_attempt_at LIMIT %(per_tenant)s
         FOR UPDATE SKIP LOCKED
     ) due
-    WHERE t.tenant_id IS NOT NULL
-    LIMIT %(limit)s
-)
+    WHERE t.tenant_id IS NOT NULL"""
+_ROUNDS = [
+    (Priority.URGENT, "%(after)s", "%(last)s"),
+    (Priority.URGENT, "-1", "%(after)s"),
+    (Priority.BULK, "%(after)s", "%(last)s"),
+    (Priority.BULK, "-1", "%(after)s"),
+]
+_CLAIM = (
+    "WITH RECURSIVE"
+    + ",".join(
+        _CLAIM_ROUND.format(n=n, priority=int(priority), low=low, high=high)
+        for n, (priority, low, high) in enumerate(_ROUNDS)
+    )
+    + ", picked AS (("
+    + ") UNION ALL (".join(
+        _PICK.format(n=n, priority=int(priority)) for n, (priority, _, _) in enumerate(_ROUNDS)
+    )
+    + """) LIMIT %(limit)s)
 UPDATE public.mailer_outboundemail e
 SET status = 'sending', lease_token = %(token)s, lease_expires_at = %(lease)s,
     claims = LEAST(e.claims + 1, 32767)
 FROM picked WHERE e.id = picked.id
 RETURNING e.*
 """
+)
+_LAST_ID = 2**63 - 1
 
 
 @dataclass
@@ -115,31 +137,36 @@ def email_claim(*, per_tenant: int = STEP_SIZE, tenants: int = TENANTS_PER_CLAIM
     """Lease due emails: urgent ones of any tenant first, then bulk, tenants in turn."""
     token = uuid.uuid4()
     now = timezone.now()
-    limit = per_tenant * tenants
-    emails: list[OutboundEmail] = []
-    # From the tenant after the last one served, then from the first.
-    starts = (_Cursor.tenant_id, 0) if _Cursor.tenant_id else (0,)
-    for priority in (Priority.URGENT, Priority.BULK):
-        for after in starts:
-            if len(emails) >= limit:
-                break
-            emails += OutboundEmail.objects.raw(
-                _CLAIM,
-                {
-                    "priority": priority,
-                    "after": after,
-                    "now": now,
-                    "per_tenant": per_tenant,
-                    "limit": limit - len(emails),
-                    "token": token,
-                    "lease": now + timedelta(seconds=leases.lease_seconds()),
-                },
-            )
+    emails = _claimed(
+        {
+            "after": _Cursor.tenant_id,
+            "last": _LAST_ID,
+            "now": now,
+            "per_tenant": per_tenant,
+            "limit": per_tenant * tenants,
+            "token": token,
+            "lease": now + timedelta(seconds=leases.lease_seconds()),
+        }
+    )
     if emails:
-        _Cursor.tenant_id = max(email.tenant_id for email in emails)
+        # The last tenant served: past the cursor, or after wrapping round to the first.
+        served = {email.tenant_id for email in emails}
+        wrapped = [tenant for tenant in served if tenant <= _Cursor.tenant_id]
+        _Cursor.tenant_id = max(wrapped or served)
         leases.hold(token)
     emails.sort(key=lambda email: (email.priority, email.tenant_id, email.next_attempt_at))
     return Claim(token=token, emails=emails)
+
+
+def _claimed(params: dict) -> list[OutboundEmail]:
+    with server_cursor() as cursor:
+        cursor.execute(_CLAIM, params)
+        position = {column.name: n for n, column in enumerate(cursor.description)}
+        rows = cursor.fetchall()
+    # The table's columns come in the order they were added; the model's fields do not.
+    fields = [field.attname for field in OutboundEmail._meta.concrete_fields]
+    order = [position[name] for name in fields]
+    return [OutboundEmail.from_db(None, fields, [row[n] for n in order]) for row in rows]
 
 
 def email_drain() -> int:
@@ -151,19 +178,28 @@ def email_drain() -> int:
     email_wake_clear()
     handled = 0
     started = time.monotonic()
-    while time.monotonic() - started < DRAIN_BUDGET:
-        claim = email_claim()
-        if not claim.emails:
-            wait = _seconds_until_next_due()
-            if wait is None or wait > LINGER:
-                return handled
-            time.sleep(wait)
-            continue
-        if claim.full:
-            email_wake()
-        handled += len(email_deliver(claim))
-    email_wake()
-    return handled
+    lingering = settings.MAILER_SWEEP_SECONDS
+    try:
+        while time.monotonic() - started < DRAIN_BUDGET:
+            # Until its next look: the steps of one claim, or a linger.
+            email_draining(settings.MAILER_STEP_SECONDS * TENANTS_PER_CLAIM + lingering)
+            claim = email_claim()
+            if not claim.emails:
+                wait = _seconds_until_next_due()
+                # An email due before the next beat tick is worth waiting for here: it goes
+                # out on time, and no task is spent on waking a worker for it.
+                if wait is None or wait > lingering:
+                    return handled
+                time.sleep(wait)
+                continue
+            if claim.full:
+                email_wake()
+            handled += len(email_deliver(claim))
+        email_wake()
+        return handled
+    finally:
+        email_draining_done()
+        connection.set_schema_to_public()
 
 
 def _seconds_until_next_due() -> float | None:
@@ -196,13 +232,16 @@ def _deliver_step(claim: Claim, tenant_id: int, emails: list[OutboundEmail]) -> 
     # A step gives back what it has not sent by then, so that a Save waits for it no longer.
     deadline = time.monotonic() + settings.MAILER_STEP_SECONDS
     health = HealthReport()
-    with tenant_context(tenant), transaction.atomic():
+    # The claim and the outcomes name the public schema: the connection stays in the tenant's
+    # until the next tenant's step (switching costs a round trip and Django's caches).
+    if connection.schema_name != tenant.schema_name:
+        connection.set_tenant(tenant)
+    with transaction.atomic():
         config = smtp_config_for_sending()
         routes = _Routes(config, tenant, deadline, claim.token)
         outcomes = [_deliver_safely(email, routes, health) for email in emails]
         written = outcomes_finish(outcomes, token=claim.token, tenant=tenant)
-    with tenant_context(tenant):
-        smtp_health_record(config=config, report=health)
+    smtp_health_record(config=config, report=health)
     return written
 
 

@@ -19,6 +19,8 @@ from django.conf import settings
 from django.db import DatabaseError, connection
 from django.utils import timezone
 
+from cymmetri.db import server_cursor
+
 logger = logging.getLogger(__name__)
 
 
@@ -73,7 +75,7 @@ class LeaseKeeper:
 
     def _renew(self, tokens: list[uuid.UUID]) -> dict[uuid.UUID, float]:
         started = time.monotonic()
-        with connection.cursor() as cursor:
+        with server_cursor() as cursor:
             cursor.execute(
                 "WITH renewed AS (UPDATE public.mailer_outboundemail SET lease_expires_at = %s "
                 "WHERE lease_token = ANY(%s) AND status = 'sending' RETURNING lease_token) "

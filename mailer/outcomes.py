@@ -15,11 +15,12 @@ from datetime import timedelta
 from enum import StrEnum
 from uuid import UUID
 
-from django.db import DatabaseError, connection, transaction
+from django.db import DatabaseError, transaction
 from django.utils import timezone
 
 from audit.models import AuditAction
 from audit.services import audit_record_many
+from cymmetri.db import server_cursor
 from mailer.models import EmailStatus, FailureReason, OutboundEmail
 from smtp_integration.transport import printable
 
@@ -115,9 +116,8 @@ def _audit(outcome: Outcome) -> dict:
     }
 
 
-# One statement for the whole step. (bulk_update builds a CASE per field and row in Python,
-# which cost more than the SMTP session itself.) Only rows still leased under the step's
-# token change; RETURNING says which.
+# One statement for the whole step, the same whatever its size (so PostgreSQL plans it once).
+# Only rows still leased under the step's token change; RETURNING says which.
 _UPDATE = """
 UPDATE public.mailer_outboundemail AS e SET
     status = v.status, attempts = v.attempts, next_attempt_at = v.next_attempt_at,
@@ -125,42 +125,39 @@ UPDATE public.mailer_outboundemail AS e SET
     finished_at = v.finished_at, transport = v.transport, fallback = v.fallback,
     smtp_host = v.smtp_host, reply_code = v.reply_code, reply_text = v.reply_text,
     failure_reason = v.failure_reason,
-    body_text = CASE WHEN v.finished THEN '' ELSE e.body_text END,
-    body_html = CASE WHEN v.finished THEN '' ELSE e.body_html END
-FROM (VALUES {rows}) AS v(
+    body_text = CASE WHEN v.finished_at IS NULL THEN e.body_text ELSE '' END,
+    body_html = CASE WHEN v.finished_at IS NULL THEN e.body_html ELSE '' END
+FROM unnest(
+    %s::bigint[], %s::varchar[], %s::smallint[], %s::timestamptz[], %s::varchar[],
+    %s::timestamptz[], %s::varchar[], %s::boolean[], %s::varchar[], %s::smallint[],
+    %s::varchar[], %s::varchar[]
+) AS v(
     id, status, attempts, next_attempt_at, waiting_for, finished_at, transport, fallback,
-    smtp_host, reply_code, reply_text, failure_reason, finished
+    smtp_host, reply_code, reply_text, failure_reason
 )
 WHERE e.id = v.id AND e.lease_token = %s AND e.status = 'sending'
 RETURNING e.id
 """
-_ROW = (
-    "(%s::bigint, %s::varchar, %s::smallint, %s::timestamptz, %s::varchar, %s::timestamptz,"
-    " %s::varchar, %s::boolean, %s::varchar, %s::smallint, %s::varchar, %s::varchar,"
-    " %s::boolean)"
+_COLUMNS = (
+    "pk",
+    "status",
+    "attempts",
+    "next_attempt_at",
+    "waiting_for",
+    "finished_at",
+    "transport",
+    "fallback",
+    "smtp_host",
+    "reply_code",
+    "reply_text",
+    "failure_reason",
 )
 
 
 def _write_rows(emails: list[OutboundEmail], token: UUID) -> set[int]:
-    params = []
-    for e in emails:
-        params += [
-            e.pk,
-            e.status,
-            e.attempts,
-            e.next_attempt_at,
-            e.waiting_for,
-            e.finished_at,
-            e.transport,
-            e.fallback,
-            e.smtp_host,
-            e.reply_code,
-            e.reply_text,
-            e.failure_reason,
-            e.finished_at is not None,
-        ]
-    with connection.cursor() as cursor:
-        cursor.execute(_UPDATE.format(rows=", ".join([_ROW] * len(emails))), [*params, token])
+    columns = [[getattr(email, name) for email in emails] for name in _COLUMNS]
+    with server_cursor() as cursor:
+        cursor.execute(_UPDATE, [*columns, token])
         return {row[0] for row in cursor.fetchall()}
 
 

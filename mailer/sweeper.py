@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from mailer.models import EmailStatus, OutboundEmail
 from mailer.services import email_requeue_stale
-from mailer.wakeup import email_wake
+from mailer.wakeup import email_wake_if_idle
 
 
 def email_sweep() -> bool:
@@ -22,5 +22,5 @@ def email_sweep() -> bool:
     ).exists()
     if due:
         # One drain is enough: it claims again and again and wakes more workers as needed.
-        email_wake()
+        email_wake_if_idle()
     return due

@@ -35,6 +35,10 @@ def _key() -> str:
     return f"{settings.CACHE_KEY_PREFIX}:mailer:kick"
 
 
+def _draining_key() -> str:
+    return f"{settings.CACHE_KEY_PREFIX}:mailer:draining"
+
+
 def email_wake() -> bool:
     """Make sure a drain task is on its way; False when the broker is down."""
     client = _client(settings.REDIS_URL)
@@ -49,6 +53,28 @@ def email_wake() -> bool:
         _forget(client)
         return False
     return True
+
+
+def email_wake_if_idle() -> bool:
+    """The beat tick's wake-up: only when no drain is at work (a drain that is working, or
+    waiting for an email about to be due, sends what becomes due itself)."""
+    try:
+        if _client(settings.REDIS_URL).exists(_draining_key()):
+            return True
+    except redis.RedisError:
+        pass  # unknown: wake one, at worst for nothing
+    return email_wake()
+
+
+def email_draining(seconds: float) -> None:
+    """Note that a drain is at work for the next ``seconds``."""
+    with contextlib.suppress(redis.RedisError):
+        _client(settings.REDIS_URL).set(_draining_key(), 1, px=int(seconds * 1000))
+
+
+def email_draining_done() -> None:
+    with contextlib.suppress(redis.RedisError):
+        _client(settings.REDIS_URL).delete(_draining_key())
 
 
 def email_wake_clear() -> None:

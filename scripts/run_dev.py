@@ -94,10 +94,8 @@ def main() -> None:
             "worker",
             "-l",
             "INFO",
-            "-P",
-            "threads",
-            "-c",
-            "8",
+            # Pool and concurrency come from the settings (CELERY_WORKER_POOL and
+            # CELERY_WORKER_CONCURRENCY), the same as docker-compose's worker.
             "--without-gossip",
             "--without-mingle",
         ],

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.urls import reverse
 
+from cymmetri.db import server_cursor
 from smtp_integration.models import SmtpConfig, SmtpConnectionTest
 from smtp_integration.transport import SmtpPolicy
 from tenants.models import EmailHealth
@@ -35,8 +36,14 @@ def smtp_config_for_sending() -> SmtpConfig | None:
     A Save or toggle takes this row FOR UPDATE, so it waits for emails being sent now and
     every email started after it commits sees the new version: the cutover is exact.
     """
-    rows = list(SmtpConfig.objects.raw("SELECT * FROM smtp_integration_smtpconfig FOR SHARE"))
-    return rows[0] if rows else None
+    with server_cursor() as cursor:  # run for every step: prepared once per connection
+        cursor.execute("SELECT * FROM smtp_integration_smtpconfig FOR SHARE")
+        row = cursor.fetchone()
+        if row is None:
+            return None
+        position = {column.name: n for n, column in enumerate(cursor.description)}
+    fields = [field.attname for field in SmtpConfig._meta.concrete_fields]
+    return SmtpConfig.from_db(None, fields, [row[position[name]] for name in fields])
 
 
 def smtp_policy() -> SmtpPolicy:

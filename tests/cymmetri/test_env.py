@@ -55,10 +55,12 @@ def test_ports_and_networks_are_validated(environ):
 
 
 def test_rates(environ):
-    environ(RATE="300/hour", BAD_RATE="300 per hour")
+    environ(RATE="300/hour", TENS="5/10 seconds", BAD_RATE="300 per hour", NONE="5/0 seconds")
     assert env.env_rate("RATE", "1/second") == (300, 3600)
-    with pytest.raises(ImproperlyConfigured, match="like 300/hour"):
-        env.env_rate("BAD_RATE", "1/second")
+    assert env.env_rate("TENS", "1/second") == (5, 10)
+    for bad in ("BAD_RATE", "NONE"):
+        with pytest.raises(ImproperlyConfigured, match="like 300/hour"):
+            env.env_rate(bad, "1/second")
 
 
 def test_nameservers(environ):
