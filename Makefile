@@ -26,7 +26,7 @@ lint: $(STAMP)
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
-BENCHMARKS := mailer_throughput noisy_neighbour many_tenants rate_limited_backlog deliverability_check
+BENCHMARKS := mailer_throughput noisy_neighbour recovery many_tenants rate_limited_backlog deliverability_check
 
 bench: setup
 	for name in $(BENCHMARKS); do $(BIN)/python "bench/$$name.py" || exit 1; done

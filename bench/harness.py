@@ -34,9 +34,10 @@ class Sink:
     """An SMTP server (STARTTLS + AUTH) in ``processes`` processes on one port (a provider has
     more than one core); records when each Message-ID was accepted."""
 
-    def __init__(self, certs, processes: int = 1) -> None:
+    def __init__(self, certs, processes: int = 1, delay: float = 0.0) -> None:
         self.port = free_port()
         self.accepted: dict[str, float] = {}
+        self.received_ids: list[str] = []  # every message, duplicates included
         self.processes = []
         for _ in range(processes):
             process = subprocess.Popen(
@@ -50,6 +51,8 @@ class Sink:
                         str(certs.ca_signed.cert_file),
                         "--key",
                         str(certs.ca_signed.key_file),
+                        "--delay",
+                        str(delay),
                     ]
                 ),
                 stdout=subprocess.PIPE,
@@ -64,6 +67,7 @@ class Sink:
         for line in process.stdout:
             stamp, _, message_id = line.strip().partition(" ")
             self.accepted[message_id] = float(stamp)
+            self.received_ids.append(message_id)
 
     def wait_for(self, message_ids: set[str], timeout: float) -> None:
         deadline = time.monotonic() + timeout
@@ -84,11 +88,18 @@ class Bench:
     """A database, a redis-server, the platform's SMTP server and the settings pointing at
     them; ``sinks`` more SMTP servers for tenants' own SMTP."""
 
-    def __init__(self, *, sinks: int = 1, sink_processes: int = 1, env: dict | None = None):
+    def __init__(
+        self,
+        *,
+        sinks: int = 1,
+        sink_processes: int = 1,
+        sink_delay: float = 0.0,
+        env: dict | None = None,
+    ):
         self.certs = make_certificates(Path(tempfile.mkdtemp(prefix="bench-certs-")))
         self.redis = RedisServer().start()
         self.platform = Sink(self.certs, sink_processes)
-        self.sinks = [Sink(self.certs, sink_processes) for _ in range(sinks)]
+        self.sinks = [Sink(self.certs, sink_processes, sink_delay) for _ in range(sinks)]
         self.workers: list[subprocess.Popen] = []
         self.beat: subprocess.Popen | None = None
         ports = ",".join(str(sink.port) for sink in [self.platform, *self.sinks])

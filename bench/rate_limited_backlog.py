@@ -2,13 +2,14 @@
 goes out at the limit's pace; how often was each email claimed, and how much worker CPU did
 each email sent cost, waiting included?
 
-1,000 notifications in one commit behind a limit of 5 per second (the target names 5 per 10 s;
-the cost per email does not depend on the window's length, and this finishes in minutes, not
-an hour). Workers and beat run as shipped.
+By default 200 notifications in one commit behind a limit of 5 per 10 s (about 7 minutes;
+`--emails 1000` is the target's backlog, about 33 minutes). Workers and beat run as shipped.
+The worker's CPU is counted in all, and above what the same worker uses idle (measured just
+before, over the same time: Celery's own loop and the beat tick's task).
 
 Target (docs/performance.md): at most 2 claims and at most 5 ms of worker CPU per email sent.
 
-    python bench/rate_limited_backlog.py [--emails 1000] [--rate 5/second]
+    python bench/rate_limited_backlog.py [--emails 200] [--rate "5/10 seconds"]
 """
 
 from __future__ import annotations
@@ -26,8 +27,9 @@ from bench.harness import Bench, process_cpu
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--emails", type=int, default=1000)
-    parser.add_argument("--rate", default="5/second")
+    parser.add_argument("--emails", type=int, default=200)
+    parser.add_argument("--rate", default="5/10 seconds")
+    parser.add_argument("--idle", type=float, default=30.0, help="seconds to measure idle")
     args = parser.parse_args()
 
     bench = Bench(sinks=0, env={"PLATFORM_SMTP_RATE_LIMIT": args.rate})
@@ -41,7 +43,10 @@ def main() -> None:
         from mailer import send_email
         from mailer.models import OutboundEmail
 
-        time.sleep(3)  # started: what is measured is the backlog's cost alone
+        time.sleep(3)  # started
+        idle_before = process_cpu(worker.pid)
+        time.sleep(args.idle)
+        idle_per_second = (process_cpu(worker.pid) - idle_before) / args.idle
         cpu_before = process_cpu(worker.pid)
         began = time.time()
         with transaction.atomic():
@@ -65,6 +70,7 @@ def main() -> None:
 
     per_email_claims = sum(claims) / sent
     per_email_cpu = cpu / sent
+    above_idle = (cpu - idle_per_second * elapsed) / sent
     from django.conf import settings
 
     print(
@@ -74,15 +80,23 @@ def main() -> None:
     )
     print(f"  sent                              {sent} in {elapsed:.0f} s")
     print(f"  claims per email sent             {per_email_claims:.2f} (most: {max(claims)})")
-    print(f"  worker CPU per email sent         {per_email_cpu * 1000:.2f} ms")
+    print(f"  worker CPU per email sent         {per_email_cpu * 1000:.2f} ms in all")
+    print(
+        f"                                    {above_idle * 1000:.2f} ms above idle "
+        f"(idle: {idle_per_second * 1000:.1f} ms of CPU a second)"
+    )
     print("\n  Targets:")
     print(
         f"    ≤ 2 claims per email sent                 "
         f"{'met' if per_email_claims <= 2 else 'NOT met'}"
     )
     print(
-        f"    ≤ 5 ms worker CPU per email sent          "
-        f"{'met' if per_email_cpu <= 0.005 else 'NOT met'}\n"
+        f"    ≤ 5 ms worker CPU per email sent, in all  "
+        f"{'met' if per_email_cpu <= 0.005 else 'NOT met'}"
+    )
+    print(
+        f"    ≤ 5 ms worker CPU per email sent, above idle  "
+        f"{'met' if above_idle <= 0.005 else 'NOT met'}\n"
     )
 
 

@@ -9,6 +9,7 @@ send → 250 without sharing a process (or a GIL) with the server.
 from __future__ import annotations
 
 import argparse
+import asyncio
 import sys
 import threading
 import time
@@ -37,7 +38,12 @@ class SharedPortController(Controller):
 
 
 class Handler:
+    def __init__(self, delay: float = 0.0):
+        self.delay = delay  # seconds per message, like a provider across a network
+
     async def handle_DATA(self, server, session, envelope):
+        if self.delay:
+            await asyncio.sleep(self.delay)
         message_id = b"-"
         for line in envelope.content.split(b"\r\n", 60):
             if line[:11].lower() == b"message-id:":
@@ -60,9 +66,10 @@ def main() -> None:
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--cert", type=Path, required=True)
     parser.add_argument("--key", type=Path, required=True)
+    parser.add_argument("--delay", type=float, default=0.0)
     args = parser.parse_args()
     controller = SharedPortController(
-        Handler(),
+        Handler(args.delay),
         hostname="127.0.0.1",
         port=args.port,
         server_hostname="smtp.test",

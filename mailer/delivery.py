@@ -44,6 +44,11 @@ logger = logging.getLogger(__name__)
 STEP_SIZE = 10
 # Tenants served per claim.
 TENANTS_PER_CLAIM = 3
+# A drain does not wait for an email due sooner than this (it is another drain's).
+MIN_LINGER = 0.05
+# How long a drain's "at work" note lasts past its last look (claims are short; a drain busy
+# longer than this at worst lets the beat tick start a second one).
+DRAINING_NOTE = 3.0
 # A drain hands over after this long (a new task, at the back of the queue), so that other
 # tasks of its worker get a turn.
 DRAIN_BUDGET = 30.0
@@ -181,15 +186,18 @@ def email_drain() -> int:
     lingering = settings.MAILER_SWEEP_SECONDS
     try:
         while time.monotonic() - started < DRAIN_BUDGET:
-            # Until its next look: the steps of one claim, or a linger.
-            email_draining(settings.MAILER_STEP_SECONDS * TENANTS_PER_CLAIM + lingering)
+            # Noted for a short while, renewed at every look: a drain that dies stops
+            # holding back the beat tick's wake-ups within seconds.
+            email_draining(DRAINING_NOTE)
             claim = email_claim()
             if not claim.emails:
                 wait = _seconds_until_next_due()
                 # An email due before the next beat tick is worth waiting for here: it goes
-                # out on time, and no task is spent on waking a worker for it.
-                if wait is None or wait > lingering:
+                # out on time, and no task is spent on waking a worker for it. One due now
+                # that this claim did not get is another drain's already: leave it to it.
+                if wait is None or wait > lingering or wait < MIN_LINGER:
                     return handled
+                email_draining(wait + DRAINING_NOTE)
                 time.sleep(wait)
                 continue
             if claim.full:
