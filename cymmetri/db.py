@@ -20,8 +20,11 @@ from django.db import connection
 def server_cursor() -> Iterator[psycopg.Cursor]:
     """A server-binding cursor on Django's connection, in the current tenant's schema; errors
     are Django's DatabaseErrors."""
-    # Django's own cursor applies the tenant's search_path (django-tenants does it there,
-    # and only when the schema changed since the last one).
-    connection.cursor().close()
+    path_set = getattr(connection, "search_path_set_schemas", None) is not None
+    if connection.connection is None or not path_set:
+        # Django's own cursor applies the tenant's search_path (django-tenants does it there
+        # and notes it; a switch of schema clears the note). Creating one costs more than the
+        # statements here, so only when the note says the path is not set.
+        connection.cursor().close()
     with connection.wrap_database_errors, psycopg.Cursor(connection.connection) as cursor:
         yield cursor

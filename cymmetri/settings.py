@@ -68,6 +68,9 @@ PUBLIC_SCHEMA_NAME = "public"
 PUBLIC_SCHEMA_URLCONF = "cymmetri.urls_public"
 ROOT_URLCONF = "cymmetri.urls_tenant"
 DATABASE_ROUTERS = ["django_tenants.routers.TenantSyncRouter"]
+# SET search_path once after each switch of schema, not before every query (a round trip
+# each); a switch, a rollback or a new connection sets it again.
+TENANT_LIMIT_SET_CALLS = True
 AUTH_USER_MODEL = "accounts.User"
 
 MIDDLEWARE = [
