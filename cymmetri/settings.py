@@ -169,6 +169,13 @@ SMTP_ALLOWED_PRIVATE_NETWORKS = env_networks("SMTP_ALLOWED_PRIVATE_NETWORKS")
 SMTP_ALLOW_PLAINTEXT = env_bool("SMTP_ALLOW_PLAINTEXT", False)
 SMTP_CA_FILE = env_str("SMTP_CA_FILE", None)
 DELIVERABILITY_NAMESERVERS = env_hostports("DELIVERABILITY_NAMESERVERS")
+# OAuth 2.0 sign-in to tenants' SMTP: the token endpoints of Microsoft and Google, and the
+# HTTPS ports token endpoints may use (the same address rules as SMTP hosts apply).
+OAUTH_MICROSOFT_AUTHORITY = env_str(
+    "OAUTH_MICROSOFT_AUTHORITY", "https://login.microsoftonline.com"
+)
+OAUTH_GOOGLE_TOKEN_URL = env_str("OAUTH_GOOGLE_TOKEN_URL", "https://oauth2.googleapis.com/token")
+OAUTH_ALLOWED_PORTS = env_ports("OAUTH_ALLOWED_PORTS", "443")
 
 # The outbox: how long a worker may hold an email, and how retries back off.
 MAILER_LEASE_SECONDS = env_int("MAILER_LEASE_SECONDS", 20, min_value=2)

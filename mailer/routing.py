@@ -10,7 +10,8 @@ from django.conf import settings
 from django.db import connection
 
 from smtp_integration.models import SmtpConfig
-from smtp_integration.secrets import password_open_for_sending
+from smtp_integration.oauth import OAuthTokenSource
+from smtp_integration.secrets import secret_open_for_sending
 from smtp_integration.selectors import platform_from_address, smtp_policy
 from smtp_integration.transport import Reason, SmtpPolicy, SmtpServerConfig, TlsMode
 from tenants.models import EmailHealth, EmailTransport
@@ -31,6 +32,8 @@ PAUSING_REASONS = frozenset(
         Reason.UNRESOLVABLE,
         Reason.INVALID_HOST,
         Reason.SECRET_UNREADABLE,
+        Reason.TOKEN_REFUSED,
+        Reason.BASIC_AUTH_DISABLED,
     }
 )
 
@@ -104,7 +107,16 @@ def _custom_route(schema_name: str, secret_id, version: int, config: SmtpConfig)
         port=config.port,
         tls_mode=config.tls_mode,
         username=config.username,
-        password=password_open_for_sending(config),
+        password="" if config.uses_oauth else secret_open_for_sending(config, "password"),
+        token_source=(
+            OAuthTokenSource(
+                config,
+                secret_open_for_sending(config, "oauth_secret"),
+                cache_key=(schema_name, str(secret_id), version),
+            )
+            if config.uses_oauth
+            else None
+        ),
         local_hostname=settings.PLATFORM_EMAIL_DOMAIN,
     )
     return Route(

@@ -22,6 +22,7 @@ STEP_PHRASES = {
     Step.CONNECT: "the connection",
     Step.TLS: "TLS setup",
     Step.EHLO: "EHLO",
+    Step.TOKEN: "the token request",
     Step.AUTH: "AUTH",
     Step.MAIL_FROM: "MAIL FROM",
     Step.RCPT: "RCPT TO",
@@ -29,15 +30,92 @@ STEP_PHRASES = {
     Step.QUIT: "QUIT",
 }
 
-# Where the usual mistake is provider-specific, say so (host suffix → hint).
+# Where the usual mistake is provider-specific, say so (host suffix → hint); elsewhere, none.
 _AUTH_HINTS = (
-    ("amazonaws.com", "Amazon SES needs SMTP credentials, not your AWS access keys"),
+    ("amazonaws.com", "Amazon SES needs its SMTP credentials, not your AWS access keys"),
+    ("sendgrid.net", "for SendGrid the username is the literal word apikey"),
+    ("postmarkapp.com", "Postmark takes a Server API token as both username and password"),
+    ("mailgun.org", "Mailgun takes the SMTP login and password of your sending domain"),
+    ("brevo.com", "Brevo takes the SMTP login and key from its SMTP & API page"),
     ("office365.com", "Microsoft 365 needs SMTP AUTH enabled for the mailbox"),
     ("outlook.com", "Microsoft 365 needs SMTP AUTH enabled for the mailbox"),
     ("gmail.com", "Google needs an app password, not the account password"),
     ("googlemail.com", "Google needs an app password, not the account password"),
 )
-_DEFAULT_AUTH_HINT = "for SendGrid the username is the literal word apikey"
+_MICROSOFT_HOSTS = ("office365.com", "outlook.com")
+_GOOGLE_HOSTS = ("gmail.com", "googlemail.com")
+OAUTH_MECHANISMS = frozenset({"XOAUTH2", "OAUTHBEARER"})
+
+# What a token endpoint's refusal means, by Microsoft's AADSTS code or the OAuth error.
+_AADSTS_FIXES = (
+    (
+        "AADSTS90002",
+        "the directory (tenant) ID is wrong: copy it from Microsoft Entra ID → Overview",
+    ),
+    (
+        "AADSTS900023",
+        "the directory (tenant) ID is not valid: copy it from Microsoft Entra ID → Overview",
+    ),
+    (
+        "AADSTS700016",
+        "no application with this client ID is registered in that directory: "
+        "check the application (client) ID and the directory (tenant) ID",
+    ),
+    (
+        "AADSTS7000215",
+        "the client secret is wrong: paste the secret's Value (not its "
+        "Secret ID) from Certificates & secrets",
+    ),
+    (
+        "AADSTS7000222",
+        "the client secret has expired: create a new one under Certificates & "
+        "secrets and enter it here",
+    ),
+    (
+        "AADSTS65001",
+        "admin consent is missing: under API permissions, grant admin consent for SMTP.SendAsApp",
+    ),
+    (
+        "AADSTS70011",
+        "the scope was refused: the application needs the SMTP.SendAsApp "
+        "permission of Office 365 Exchange Online",
+    ),
+    (
+        "AADSTS7000112",
+        "the application is disabled in that directory: enable it in Enterprise applications",
+    ),
+)
+_OAUTH_FIXES = {
+    "invalid_client": "the client ID or secret is wrong, or the secret has expired",
+    "unauthorized_client": "this client may not use this grant or scope",
+    "invalid_grant": "the grant was refused",
+    "invalid_scope": "the scope is not allowed for this client",
+    "access_denied": "the provider denied access to this client",
+    "invalid_key": "the stored key cannot sign: upload the service account's JSON key again",
+}
+_GOOGLE_FIXES = (
+    (
+        "unauthorized_client",
+        "domain-wide delegation is missing: in the Google Admin console, "
+        "Security → Access and data control → API controls → Manage domain-wide delegation, add "
+        "the service account's client ID with the scope https://mail.google.com/",
+    ),
+    (
+        "invalid email",
+        "the user to send as is not a user of your Google Workspace: enter "
+        "their full address as the mailbox",
+    ),
+    (
+        "invalid jwt signature",
+        "Google does not know this key (deleted or from another "
+        "project): create a new JSON key for the service account and upload it",
+    ),
+    (
+        "invalid_grant",
+        "the key or the user to send as was refused: check that the key is "
+        "current and the mailbox is a user of your Workspace",
+    ),
+)
 
 
 def explain(error: SmtpError) -> str:
@@ -50,9 +128,13 @@ def step_detail(step: StepResult) -> str:
     """One line on what a step of Test connection did, found or why it failed."""
     if step.ok is None:
         return step.skipped.label if step.skipped else "Skipped"
-    if step.ok is False:
-        return Reason(step.reason).label if step.reason else "Failed"
     facts = step.facts
+    if step.ok is False:
+        label = Reason(step.reason).label if step.reason else "Failed"
+        if step.name == Step.TOKEN and facts.get("endpoint"):
+            status = f"HTTP {facts['status']} from " if facts.get("status") else ""
+            return f"{label}: {status}{facts['endpoint']}"
+        return label
     describe = {
         Step.RESOLVE: lambda: (
             f"{facts['host']} is an IP address: no lookup needed"
@@ -62,6 +144,7 @@ def step_detail(step: StepResult) -> str:
         Step.CONNECT: lambda: f"Connected to {facts['address']}",
         Step.TLS: lambda: f"{facts['version']}, certificate for {facts['server_name']} verified",
         Step.EHLO: lambda: f"Server offers: {', '.join(facts['features']) or 'no extensions'}",
+        Step.TOKEN: lambda: _token_detail(facts),
         Step.AUTH: lambda: f"Authenticated as {facts['username']} with {facts['mechanism']}",
         Step.MAIL_FROM: lambda: f"Sender <{facts['address']}> accepted",
         Step.RCPT: lambda: f"Recipient <{facts['address']}> accepted",
@@ -69,6 +152,14 @@ def step_detail(step: StepResult) -> str:
         Step.QUIT: lambda: "Session closed",
     }
     return describe[step.name]()
+
+
+def _token_detail(facts: dict) -> str:
+    lasts = facts.get("expires_in")
+    valid = f", valid for {round(lasts / 60)} min" if lasts else ""
+    if facts.get("cached"):
+        return f"Token from {facts['endpoint']} reused{valid}"
+    return f"Token issued by {facts['endpoint']} (HTTP {facts['status']}){valid}"
 
 
 def host_blocked_text(error: HostBlocked) -> str:
@@ -198,8 +289,62 @@ def _starttls_unavailable(error) -> str:
 
 def _auth_failed(error) -> str:
     host = (error.host or "").lower()
-    hint = next((h for suffix, h in _AUTH_HINTS if host.endswith(suffix)), _DEFAULT_AUTH_HINT)
-    return f"Authentication failed ({_server_said(error)}): check the username and password; {hint}"
+    if error.facts.get("mechanism") in OAUTH_MECHANISMS:
+        return _token_not_accepted(error, host)
+    hint = next((h for suffix, h in _AUTH_HINTS if host.endswith(suffix)), "")
+    hint = f"; {hint}" if hint else ""
+    return f"Authentication failed ({_server_said(error)}): check the username and password{hint}"
+
+
+def _token_not_accepted(error, host: str) -> str:
+    mailbox = error.facts.get("username") or "the mailbox"
+    said = f"The server refused the token for {mailbox} ({_server_said(error)})"
+    if host.endswith(_MICROSOFT_HOSTS):
+        return (
+            f"{said}: register the application's service principal in Exchange Online, give "
+            f"it FullAccess to {mailbox}, and make sure SMTP AUTH is enabled for that mailbox "
+            "(the commands are in Help → Microsoft 365 with OAuth 2.0)"
+        )
+    if host.endswith(_GOOGLE_HOSTS):
+        return f"{said}: the mailbox must be a user of your Workspace with Gmail enabled"
+    return f"{said}: check that the client may send as {mailbox} on this server"
+
+
+def _basic_auth_disabled(error) -> str:
+    return (
+        f"The provider no longer accepts passwords for SMTP ({_server_said(error)}): Microsoft "
+        "365 is switching basic authentication off. Choose OAuth 2.0 as the sign-in method "
+        "(Microsoft 365 section below) and register an application for it"
+    )
+
+
+def _token_refused(error) -> str:
+    said = error.reply or error.error
+    where = error.facts.get("endpoint") or error.host
+    return f"{where} refused the client ({said}): {_token_fix(error)}"
+
+
+def _token_fix(error) -> str:
+    text = f"{error.error} {error.description}"
+    for code, fix in _AADSTS_FIXES:
+        if code in text:
+            return fix
+    if error.facts.get("provider") == "google":
+        lowered = text.lower()
+        for marker, fix in _GOOGLE_FIXES:
+            if marker in lowered:
+                return fix
+    return _OAUTH_FIXES.get(error.error, "check the client ID, the secret and the scope")
+
+
+def _token_unavailable(error) -> str:
+    where = error.facts.get("endpoint") or error.host
+    status = error.facts.get("status")
+    what = f"answered HTTP {status}" if status else f"could not be reached ({error.detail})"
+    return (
+        f"The token endpoint {where} {what}: the provider may be having trouble; emails wait "
+        "and are retried"
+    )
 
 
 def _auth_unavailable(error) -> str:
@@ -275,8 +420,9 @@ def _connection_rejected(error) -> str:
 
 
 def _secret_unreadable(error) -> str:
+    what = "OAuth 2.0 secret" if error.detail == "oauth_secret" else "password"
     return (
-        "The stored password can't be read with the current keys: enter it again under "
+        f"The stored {what} can't be read with the current keys: enter it again under "
         "Integrations → Email SMTP and save"
     )
 
@@ -310,6 +456,9 @@ _MESSAGES = {
     Reason.TLS_FAILED: _tls_failed,
     Reason.STARTTLS_UNAVAILABLE: _starttls_unavailable,
     Reason.AUTH_FAILED: _auth_failed,
+    Reason.BASIC_AUTH_DISABLED: _basic_auth_disabled,
+    Reason.TOKEN_REFUSED: _token_refused,
+    Reason.TOKEN_UNAVAILABLE: _token_unavailable,
     Reason.AUTH_UNAVAILABLE: _auth_unavailable,
     Reason.AUTH_REQUIRED: _auth_required,
     Reason.SENDER_REJECTED: _sender_rejected,

@@ -2,13 +2,29 @@
 
 from __future__ import annotations
 
+import json
 import re
 
+from cryptography.hazmat.primitives.asymmetric.rsa import RSAPrivateKey
+from cryptography.hazmat.primitives.serialization import load_pem_private_key
 from django import forms
 
 from cymmetri.validators import reject_control_characters
+from smtp_integration.credentials import (
+    binding_changes,
+    secret_kind,
+    secret_label,
+    secret_needed,
+    stored_secret_applies,
+)
 from smtp_integration.diagnostics import host_blocked_text
-from smtp_integration.models import CONFIG_FIELDS, CREDENTIAL_FIELDS, SmtpConfig
+from smtp_integration.models import (
+    CONFIG_FIELDS,
+    OAUTH_FIELDS,
+    AuthMethod,
+    OAuthProvider,
+    SmtpConfig,
+)
 from smtp_integration.selectors import smtp_policy
 from smtp_integration.transport import (
     DnsUnavailable,
@@ -21,9 +37,40 @@ from smtp_integration.transport import (
     parse_host,
     resolve_and_check,
 )
+from smtp_integration.transport.https import https_target
 
 _MASK = re.compile(r"^[*•●·xX]{4,}$")
 HOST_RESOLVE_TIMEOUT = 5.0
+# A Microsoft Entra directory: its GUID, or one of its domain names.
+_TENANT_ID = re.compile(
+    r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
+    r"|(?=.{4,100}$)[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)+",
+    re.IGNORECASE,
+)
+_GUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", re.I)
+# What each provider's section asks for (besides the mailbox, in Username).
+OAUTH_REQUIRED = {
+    OAuthProvider.MICROSOFT: ("oauth_tenant_id", "oauth_client_id"),
+    OAuthProvider.GOOGLE: (),
+    OAuthProvider.GENERIC: ("oauth_token_url", "oauth_client_id"),
+}
+# Only what signs a Google token request is kept from a service account's JSON key.
+GOOGLE_KEY_FIELDS = ("client_email", "private_key_id", "private_key")
+MAX_KEY_FILE = 16 * 1024
+# The binding fields as a sentence names them ("You changed the port and username…").
+BINDING_NAMES = {
+    "auth_method": "sign-in method",
+    "host": "host",
+    "port": "port",
+    "tls_mode": "TLS mode",
+    "username": "username",
+    "oauth_provider": "provider",
+    "oauth_tenant_id": "directory (tenant) ID",
+    "oauth_token_url": "token URL",
+    "oauth_client_id": "client ID",
+    "oauth_client_email": "service account",
+    "oauth_key_id": "key",
+}
 
 
 class SmtpConfigForm(forms.Form):
@@ -51,6 +98,80 @@ class SmtpConfigForm(forms.Form):
         strip=False,
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}, render_value=False),
         help_text="Stored encrypted and never shown again.",
+    )
+    auth_method = forms.ChoiceField(
+        label="Sign in with",
+        choices=AuthMethod.choices,
+        initial=AuthMethod.PASSWORD,
+        required=False,  # absent: a password, as before OAuth existed
+        widget=forms.RadioSelect,
+    )
+    oauth_provider = forms.ChoiceField(
+        label="OAuth 2.0 provider",
+        choices=[("", "Choose…"), *OAuthProvider.choices],
+        required=False,
+    )
+    oauth_tenant_id = forms.CharField(
+        label="Directory (tenant) ID",
+        max_length=100,
+        required=False,
+        widget=forms.TextInput(
+            attrs={"spellcheck": "false", "placeholder": "00000000-0000-0000-0000-000000000000"}
+        ),
+        help_text="Microsoft Entra admin center → Overview → Tenant ID (or a domain of the "
+        "directory, such as contoso.onmicrosoft.com).",
+    )
+    oauth_client_id = forms.CharField(
+        label="Application (client) ID",
+        max_length=255,
+        required=False,
+        widget=forms.TextInput(attrs={"spellcheck": "false", "autocomplete": "off"}),
+        help_text="On the app registration's Overview page.",
+    )
+    oauth_secret = forms.CharField(
+        label="Client secret",
+        max_length=4096,
+        required=False,
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}, render_value=False),
+        help_text="The secret's Value (not its ID). Stored encrypted and never shown again.",
+    )
+    oauth_key = forms.CharField(
+        label="Service account key (JSON)",
+        max_length=MAX_KEY_FILE,
+        required=False,
+        strip=False,
+        widget=forms.Textarea(
+            attrs={
+                "rows": 4,
+                "spellcheck": "false",
+                "autocomplete": "off",
+                "placeholder": '{"type": "service_account", …}',
+            }
+        ),
+        help_text="Paste the JSON key file, or choose it below. Only its client email, key ID "
+        "and private key are kept, encrypted; the key is never shown again.",
+    )
+    oauth_key_file = forms.FileField(
+        label="…or upload the key file",
+        required=False,
+        widget=forms.ClearableFileInput(attrs={"accept": "application/json,.json"}),
+    )
+    oauth_token_url = forms.CharField(
+        label="Token URL",
+        max_length=500,
+        required=False,
+        widget=forms.URLInput(
+            attrs={"spellcheck": "false", "placeholder": "https://id.example.com/oauth2/token"}
+        ),
+        help_text="The provider's OAuth 2.0 token endpoint; HTTPS only.",
+    )
+    oauth_scope = forms.CharField(
+        label="Scope",
+        max_length=500,
+        required=False,
+        widget=forms.TextInput(attrs={"spellcheck": "false"}),
+        help_text="Space-separated, if your provider asks for one; leave empty otherwise.",
     )
     from_address = forms.EmailField(
         label="From address",
@@ -110,6 +231,15 @@ class SmtpConfigForm(forms.Form):
             self.fields["password"].help_text = (
                 "Leave empty to keep the stored password. Changing the host, port, TLS mode "
                 "or username requires it again."
+            )
+        if config is not None and config.has_oauth_secret:
+            self.fields["oauth_secret"].help_text = (
+                "Leave empty to keep the stored secret. Changing the server, mailbox, "
+                "directory, token URL or client ID requires it again."
+            )
+            self.fields["oauth_key"].help_text = (
+                "Leave empty to keep the stored key. Changing the server or mailbox requires "
+                "it again."
             )
 
     # --- fields --------------------------------------------------------------------------
@@ -177,19 +307,171 @@ class SmtpConfigForm(forms.Form):
         reject_control_characters(value)
         return value.lower()
 
+    def clean_auth_method(self) -> str:
+        return self.cleaned_data["auth_method"] or AuthMethod.PASSWORD
+
+    def clean_oauth_tenant_id(self) -> str:
+        value = self.cleaned_data["oauth_tenant_id"].strip()
+        if value and not _TENANT_ID.fullmatch(value):
+            raise forms.ValidationError(
+                "Enter the directory (tenant) ID: a GUID such as "
+                "72f988bf-86f1-41af-91ab-2d7cd011db47, or a domain of the directory such as "
+                "contoso.onmicrosoft.com.",
+                code="invalid_tenant_id",
+            )
+        return value.lower()
+
+    def clean_oauth_client_id(self) -> str:
+        value = self.cleaned_data["oauth_client_id"]
+        reject_control_characters(value)
+        return value.strip()
+
+    def clean_oauth_secret(self) -> str:
+        value = self.cleaned_data["oauth_secret"]
+        if _MASK.fullmatch(value.strip()):
+            raise forms.ValidationError(
+                "That looks like a mask, not a secret. Paste the secret itself, or leave the "
+                "field empty to keep the stored one.",
+                code="mask",
+            )
+        reject_control_characters(value)
+        return value.strip()
+
+    def clean_oauth_token_url(self) -> str:
+        value = self.cleaned_data["oauth_token_url"].strip()
+        if not value:
+            return value
+        reject_control_characters(value)
+        try:
+            https_target(value)
+        except InvalidHost:
+            raise forms.ValidationError(
+                "Enter the token endpoint's full https:// address, such as "
+                "https://id.example.com/realms/acme/protocol/openid-connect/token.",
+                code="invalid_token_url",
+            ) from None
+        return value
+
+    def clean_oauth_scope(self) -> str:
+        value = self.cleaned_data["oauth_scope"]
+        reject_control_characters(value)
+        return " ".join(value.split())
+
     # --- the whole form ------------------------------------------------------------------
 
     def clean(self) -> dict:
         data = super().clean()
         if {"host", "port"} <= data.keys():
             self._check_network_policy(data["host"], data["port"])
+        if data.get("auth_method") == AuthMethod.OAUTH2:
+            self._clean_oauth(data)
+        else:
+            data.update(dict.fromkeys(OAUTH_FIELDS, ""), oauth_secret="")
+        data.pop("oauth_key", None)
+        data.pop("oauth_key_file", None)
+        kind = secret_kind(data)
         if (
-            self.password_required(data)
-            and not data.get("password")
-            and "password" not in (self.errors)
+            kind.name not in self.errors
+            and not data.get(kind.name)
+            and secret_needed(data)
+            and not stored_secret_applies(data, self.config)
         ):
-            self.add_error("password", self._password_required_message(data))
+            self.add_error(self.secret_field(data), self._secret_required_message(data))
         return data
+
+    def _clean_oauth(self, data: dict) -> None:
+        """The chosen provider's fields: required ones present, the key read, the rest blank."""
+        data["password"] = ""
+        provider = data.get("oauth_provider")
+        if not provider:
+            self.add_error("oauth_provider", "Choose the provider that issues the tokens.")
+            return
+        if not data.get("username") and "username" not in self.errors:
+            self.add_error(
+                "username",
+                "Enter the mailbox to send as (its full address, e.g. noreply@yourcompany.com).",
+            )
+        for name in OAUTH_REQUIRED[provider]:
+            if not data.get(name) and name not in self.errors:
+                self.add_error(name, f"Enter the {self.fields[name].label.lower()}.")
+        unused = set(OAUTH_FIELDS) - set(OAUTH_REQUIRED[provider]) - {"oauth_provider"}
+        if provider == OAuthProvider.GENERIC:
+            unused.discard("oauth_scope")
+        if provider == OAuthProvider.MICROSOFT:
+            client_id = data.get("oauth_client_id", "")
+            if client_id and not _GUID.fullmatch(client_id):
+                self.add_error(
+                    "oauth_client_id",
+                    "The application (client) ID is a GUID such as "
+                    "00000000-0000-0000-0000-000000000000, on the app registration's Overview.",
+                )
+        if provider == OAuthProvider.GENERIC and data.get("oauth_token_url"):
+            self._check_token_url(data["oauth_token_url"])
+        if provider == OAuthProvider.GOOGLE:
+            unused -= {"oauth_client_email", "oauth_key_id"}
+            self._clean_google_key(data)
+        for name in unused:
+            data[name] = ""
+
+    def _clean_google_key(self, data: dict) -> None:
+        """The service account's JSON key, pasted or uploaded: keep three fields of it."""
+        text = self.cleaned_data.get("oauth_key") or ""
+        upload = self.cleaned_data.get("oauth_key_file")
+        if upload:
+            if upload.size > MAX_KEY_FILE:
+                self.add_error("oauth_key", "That file is too large to be a service account key.")
+                return
+            text = upload.read().decode("utf-8", errors="replace")
+        if not text.strip():
+            # Nothing typed: the stored key stays, with the identity it was saved with.
+            data["oauth_client_email"] = getattr(self.config, "oauth_client_email", "")
+            data["oauth_key_id"] = getattr(self.config, "oauth_key_id", "")
+            data["oauth_secret"] = ""
+            return
+        try:
+            key = json.loads(text)
+        except ValueError:
+            key = None
+        if not isinstance(key, dict) or key.get("type") != "service_account":
+            self.add_error(
+                "oauth_key",
+                "This is not a service account's JSON key. In Google Cloud console → IAM & "
+                "Admin → Service accounts → your account → Keys → Add key → JSON.",
+            )
+            return
+        missing = [name for name in GOOGLE_KEY_FIELDS if not isinstance(key.get(name), str)]
+        if missing:
+            self.add_error("oauth_key", f"The key file has no {', '.join(missing)}.")
+            return
+        try:
+            private_key = load_pem_private_key(key["private_key"].encode(), password=None)
+        except (ValueError, TypeError):
+            private_key = None
+        if not isinstance(private_key, RSAPrivateKey):
+            self.add_error("oauth_key", "The key file's private key cannot be read.")
+            return
+        data["oauth_client_email"] = key["client_email"].strip().lower()[:254]
+        data["oauth_key_id"] = key["private_key_id"].strip()[:100]
+        data["oauth_secret"] = key["private_key"]
+
+    def _check_token_url(self, url: str) -> None:
+        host, port, _ = https_target(url)
+        try:
+            resolve_and_check(host, port, self.policy, timeout=HOST_RESOLVE_TIMEOUT, https=True)
+        except HostBlocked as exc:
+            self.add_error(
+                "oauth_token_url",
+                f"{host_blocked_text(exc)}: the platform does not send secrets there.",
+            )
+        except HostUnresolvable:
+            self.add_error("oauth_token_url", f"{host} does not resolve; check the spelling.")
+        except DnsUnavailable:
+            self.add_error(
+                "oauth_token_url", f"{host} could not be looked up right now; try again shortly."
+            )
+        except PortNotAllowed as exc:
+            allowed = ", ".join(str(p) for p in exc.allowed)
+            self.add_error("oauth_token_url", f"Port {port} is not allowed (allowed: {allowed}).")
 
     def _check_network_policy(self, host: str, port: int) -> None:
         try:
@@ -210,24 +492,29 @@ class SmtpConfigForm(forms.Form):
             allowed = ", ".join(str(port) for port in exc.allowed)
             self.add_error("port", f"Port {port} is not allowed (allowed: {allowed})")
 
-    def changed_credentials(self, data: dict) -> list[str]:
-        """Credential fields that differ from the stored configuration."""
-        if self.config is None:
-            return list(CREDENTIAL_FIELDS)
-        return [name for name in CREDENTIAL_FIELDS if data.get(name) != getattr(self.config, name)]
+    @staticmethod
+    def secret_field(data: dict) -> str:
+        """The field the admin types this data's secret into."""
+        kind = secret_kind(data).name
+        if kind == "oauth_secret" and data.get("oauth_provider") == OAuthProvider.GOOGLE:
+            return "oauth_key"
+        return kind
 
-    def password_required(self, data: dict) -> bool:
-        if self.config is None or not self.config.has_password:
-            return bool(data.get("username"))
-        return bool(self.changed_credentials(data)) and bool(data.get("username"))
-
-    def _password_required_message(self, data: dict) -> str:
-        if self.config is None or not self.config.has_password:
-            return "Enter the password (or API key) for this username."
-        changed = ", ".join(name.replace("_", " ") for name in self.changed_credentials(data))
+    def _secret_required_message(self, data: dict) -> str:
+        label = secret_label(data)
+        stored = self.config is not None and (
+            self.config.has_oauth_secret
+            if data.get("auth_method") == AuthMethod.OAUTH2
+            else self.config.has_password
+        )
+        if not stored:
+            if label == "password":
+                return "Enter the password (or API key) for this username."
+            return f"Enter the {label}."
+        changed = " and ".join(BINDING_NAMES[name] for name in binding_changes(data, self.config))
         return (
-            f"You changed the {changed}, so enter the password again: the stored password is "
-            "never sent to a different server or account."
+            f"You changed the {changed}, so enter the {label} again: a stored secret is "
+            "never sent to a different server, account or token endpoint."
         )
 
     @property

@@ -10,11 +10,36 @@ from tenants.models import EmailHealth
 CHANGE_PERMISSION = "smtp_integration.change_smtpconfig"
 
 
+class AuthMethod(models.TextChoices):
+    PASSWORD = "password", "Password or API key"
+    OAUTH2 = "oauth2", "OAuth 2.0"
+
+
+class OAuthProvider(models.TextChoices):
+    MICROSOFT = "microsoft", "Microsoft 365"
+    GOOGLE = "google", "Google Workspace"
+    GENERIC = "generic", "Another provider (client credentials)"
+
+
 # Changing any of these points the password at another account or server: ask for it again.
 CREDENTIAL_FIELDS = ("host", "port", "tls_mode", "username")
-# Every stored field an admin edits (the password is handled on its own).
+# The OAuth secret (a client secret or a private key) is sent to the token endpoint these name,
+# and the token it gets to the SMTP server: changing any of them asks for it again.
+OAUTH_BINDING_FIELDS = (
+    *CREDENTIAL_FIELDS,
+    "oauth_provider",
+    "oauth_tenant_id",
+    "oauth_token_url",
+    "oauth_client_id",
+    "oauth_client_email",
+    "oauth_key_id",
+)
+OAUTH_FIELDS = (*OAUTH_BINDING_FIELDS[len(CREDENTIAL_FIELDS) :], "oauth_scope")
+# Every stored field an admin edits (the secrets are handled on their own).
 CONFIG_FIELDS = (
     *CREDENTIAL_FIELDS,
+    "auth_method",
+    *OAUTH_FIELDS,
     "from_address",
     "from_name",
     "reply_to",
@@ -37,7 +62,20 @@ class SmtpConfig(models.Model):
         max_length=10, choices=TlsMode.choices, default=TlsMode.STARTTLS.value
     )
     username = models.CharField(max_length=254, blank=True)
+    auth_method = models.CharField(
+        max_length=10, choices=AuthMethod.choices, default=AuthMethod.PASSWORD.value
+    )
     password_encrypted = models.TextField(blank=True)
+    # OAuth 2.0: which kind of token endpoint, and what identifies the client there. The
+    # secret (a client secret, or a service account's private key) is sealed like the password.
+    oauth_provider = models.CharField(max_length=10, choices=OAuthProvider.choices, blank=True)
+    oauth_tenant_id = models.CharField("directory (tenant) ID", max_length=100, blank=True)
+    oauth_token_url = models.URLField("token URL", max_length=500, blank=True)
+    oauth_client_id = models.CharField("client ID", max_length=255, blank=True)
+    oauth_client_email = models.EmailField("service account", max_length=254, blank=True)
+    oauth_key_id = models.CharField("key ID", max_length=100, blank=True)
+    oauth_scope = models.CharField("scope", max_length=500, blank=True)
+    oauth_secret_encrypted = models.TextField(blank=True)
     from_address = models.EmailField(max_length=254)
     from_name = models.CharField(max_length=100, blank=True)
     reply_to = models.EmailField(max_length=254, blank=True)
@@ -59,7 +97,8 @@ class SmtpConfig(models.Model):
         related_name="+",
     )
     updated_by_email = models.EmailField(blank=True)
-    password_changed_at = models.DateTimeField(null=True, blank=True)
+    # When the secret in use (password, client secret or key) was last entered.
+    secret_changed_at = models.DateTimeField(null=True, blank=True)
 
     health = models.CharField(
         max_length=10, choices=EmailHealth.choices, default=EmailHealth.UNKNOWN
@@ -78,6 +117,14 @@ class SmtpConfig(models.Model):
     @property
     def has_password(self) -> bool:
         return bool(self.password_encrypted)
+
+    @property
+    def has_oauth_secret(self) -> bool:
+        return bool(self.oauth_secret_encrypted)
+
+    @property
+    def uses_oauth(self) -> bool:
+        return self.auth_method == AuthMethod.OAUTH2
 
 
 class TestOutcome(models.TextChoices):

@@ -33,6 +33,10 @@ def presets_for_page() -> list[dict]:
                 "name": provider.name,
                 "username_hint": provider.username_hint,
                 "password_hint": provider.password_hint,
+                "auth_methods": list(provider.auth_methods),
+                "oauth_provider": provider.oauth_provider,
+                "oauth_username_hint": provider.oauth_username_hint,
+                "note": provider.note,
                 "endpoints": endpoints,
             }
         )

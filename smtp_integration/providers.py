@@ -71,6 +71,12 @@ class Provider:
     spf_include_aliases: tuple[str, ...] = ()  # older names that authorise too
     spf_required: bool = True  # False: the provider's own return-path carries SPF
     return_path: ReturnPathHint | None = None
+    # Sign-in methods the form offers for this provider, the first chosen by the preset; with
+    # "oauth2", which token endpoint (an OAuthProvider value) and who the mailbox is.
+    auth_methods: tuple[str, ...] = ("password",)
+    oauth_provider: str = ""
+    oauth_username_hint: str = ""
+    note: str = ""  # one sentence the admin should know before choosing
     checked: date = CHECKED
     _compiled: tuple[re.Pattern, ...] = field(init=False, repr=False, compare=False)
 
@@ -255,8 +261,8 @@ GOOGLE_WORKSPACE = Provider(
     name="Google Workspace",
     host_patterns=(r"smtp(-relay)?\.gmail\.com", r"smtp\.googlemail\.com"),
     endpoints=(
-        SmtpEndpoint("smtp.gmail.com", 587, STARTTLS, "Mailbox (app password)"),
-        SmtpEndpoint("smtp.gmail.com", 465, TLS, "Mailbox (app password)"),
+        SmtpEndpoint("smtp.gmail.com", 587, STARTTLS, "Mailbox"),
+        SmtpEndpoint("smtp.gmail.com", 465, TLS, "Mailbox"),
         SmtpEndpoint("smtp-relay.gmail.com", 587, STARTTLS, "SMTP relay service"),
     ),
     username_hint="The full mailbox address; for smtp-relay.gmail.com, the relay must be "
@@ -273,6 +279,12 @@ GOOGLE_WORKSPACE = Provider(
         "then press Start authentication.",
     ),
     docs_hint="Admin console → Apps → Google Workspace → Gmail → Authenticate email.",
+    auth_methods=("oauth2", "password"),
+    oauth_provider="google",
+    oauth_username_hint="The Workspace user to send as; the service account acts for them "
+    "through domain-wide delegation.",
+    note="OAuth 2.0 with a service account needs no user's password; app passwords still work "
+    "for a single mailbox with 2-Step Verification.",
 )
 
 MICROSOFT_365 = Provider(
@@ -296,6 +308,13 @@ MICROSOFT_365 = Provider(
         "your domain shows both CNAME records; publish them, then enable signing.",
     ),
     docs_hint="Microsoft Defender portal → Policies & rules → Email authentication settings.",
+    auth_methods=("oauth2", "password"),
+    oauth_provider="microsoft",
+    oauth_username_hint="The mailbox to send as; the app's service principal needs access "
+    "to it in Exchange Online.",
+    note="Microsoft 365 switches password sign-in (basic authentication) for SMTP off by "
+    "default at the end of December 2026, and new Microsoft 365 tenants don't get it: use "
+    "OAuth 2.0.",
 )
 
 BREVO = Provider(

@@ -1,58 +1,60 @@
-"""The SMTP password at rest: sealed per tenant and row, opened only to send."""
+"""The integration's secrets at rest: the SMTP password, and the OAuth 2.0 secret (a client
+secret or a service account's private key). Each is sealed per tenant, row and kind of
+secret, and opened only to sign in."""
 
 from __future__ import annotations
 
 from django.db import connection
-from django.utils.crypto import salted_hmac
 
 from cymmetri.crypto import DecryptionError, Keyring
 from smtp_integration.models import SmtpConfig
 from smtp_integration.transport import PermanentSmtpError, Reason, Step
 
+# Each sealed secret: the column that holds it and the name its ciphertext is bound to.
+SEALED = {"password": "password_encrypted", "oauth_secret": "oauth_secret_encrypted"}
+
 
 class SecretUnreadable(PermanentSmtpError):
-    """The stored password cannot be opened with the current keys: nothing can sign in."""
+    """A stored secret cannot be opened with the current keys: nothing can sign in."""
 
     default_reason = Reason.SECRET_UNREADABLE
 
 
-def password_context(config: SmtpConfig) -> str:
-    """What the ciphertext is bound to: this tenant's schema, this table, this row."""
-    return f"{connection.schema_name}/smtp_integration.smtpconfig/{config.secret_id}/password"
+def secret_context(config: SmtpConfig, name: str) -> str:
+    """What the ciphertext is bound to: this tenant's schema, this table, this row, this
+    kind of secret (a password copied into the OAuth column does not open either)."""
+    return f"{connection.schema_name}/smtp_integration.smtpconfig/{config.secret_id}/{name}"
 
 
-def password_seal(config: SmtpConfig, password: str) -> None:
-    config.password_encrypted = (
-        Keyring.from_settings().encrypt(password, context=password_context(config))
-        if password
-        else ""
-    )
+def secret_seal(config: SmtpConfig, name: str, value: str) -> None:
+    sealed = Keyring.from_settings().encrypt(value, context=secret_context(config, name))
+    setattr(config, SEALED[name], sealed if value else "")
 
 
-def password_open(config: SmtpConfig) -> str:
-    """The plaintext password; raises DecryptionError rather than guess."""
-    if not config.password_encrypted:
+def secret_open(config: SmtpConfig, name: str) -> str:
+    """The plaintext; raises DecryptionError rather than guess."""
+    sealed = getattr(config, SEALED[name])
+    if not sealed:
         return ""
-    return Keyring.from_settings().decrypt(
-        config.password_encrypted, context=password_context(config)
-    )
+    return Keyring.from_settings().decrypt(sealed, context=secret_context(config, name))
 
 
-def password_open_for_sending(config: SmtpConfig) -> str:
-    """The plaintext password, or SecretUnreadable: an integration-wide failure to send."""
+def secret_open_for_sending(config: SmtpConfig, name: str) -> str:
+    """The plaintext, or SecretUnreadable: an integration-wide failure to send."""
     try:
-        return password_open(config)
+        return secret_open(config, name)
     except DecryptionError:
         raise SecretUnreadable(
-            "the stored password cannot be decrypted", step=Step.AUTH, host=config.host
+            f"the stored {name} cannot be decrypted",
+            step=Step.AUTH,
+            host=config.host,
+            detail=name,
         ) from None
 
 
-def settings_fingerprint(
-    *, host: str, port: int, tls_mode: str, username: str, password: str, from_address: str
-) -> str:
-    """A keyed digest of what a connection test proves, password included (never reversible)."""
-    value = "\x1f".join([host, str(port), tls_mode, username, password, from_address])
-    return salted_hmac(
-        "smtp_integration.settings_fingerprint", value, algorithm="sha256"
-    ).hexdigest()
+def password_seal(config: SmtpConfig, password: str) -> None:
+    secret_seal(config, "password", password)
+
+
+def password_open(config: SmtpConfig) -> str:
+    return secret_open(config, "password")

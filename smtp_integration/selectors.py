@@ -50,6 +50,7 @@ def smtp_policy() -> SmtpPolicy:
     """Where tenants' SMTP connections may go: SMTP_ALLOWED_PORTS and friends."""
     return SmtpPolicy(
         allowed_ports=frozenset(int(port) for port in settings.SMTP_ALLOWED_PORTS),
+        allowed_https_ports=frozenset(int(port) for port in settings.OAUTH_ALLOWED_PORTS),
         allowed_networks=tuple(
             ipaddress.ip_network(cidr, strict=False)
             for cidr in settings.SMTP_ALLOWED_PRIVATE_NETWORKS

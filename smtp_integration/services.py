@@ -11,14 +11,23 @@ from django.utils import timezone
 
 from audit.models import AuditAction
 from audit.services import audit_record
+from smtp_integration.credentials import (
+    binding_changes,
+    secret_for_use,
+    secret_kind,
+    secret_label,
+    secret_needed,
+    settings_fingerprint,
+)
 from smtp_integration.models import (
     CONFIG_FIELDS,
-    CREDENTIAL_FIELDS,
+    OAUTH_FIELDS,
+    AuthMethod,
     SmtpConfig,
     SmtpConnectionTest,
     TestOutcome,
 )
-from smtp_integration.secrets import password_open, password_seal, settings_fingerprint
+from smtp_integration.secrets import SEALED, secret_seal
 from smtp_integration.signals import smtp_config_changed
 from tenants.models import EmailHealth, EmailTransport
 from tenants.selectors import tenant_current
@@ -53,47 +62,46 @@ def smtp_config_save(*, actor, data: dict, request: HttpRequest | None = None) -
         created = config is None
         config = config or SmtpConfig()
         before = {name: getattr(config, name) for name in CONFIG_FIELDS}
-        credentials_changed = created or any(
-            data[name] != before[name] for name in CREDENTIAL_FIELDS
+        # Callers other than the form may leave out fields: those keep their stored values.
+        data = _normalised(
+            {name: data.get(name, before[name]) for name in CONFIG_FIELDS}
+            | {name: data.get(name) or "" for name in SEALED}
         )
-        password = data.get("password") or ""
-        if password:
-            password_seal(config, password)
-            config.password_changed_at = timezone.now()
-        elif credentials_changed and data.get("username"):
+        kind = secret_kind(data)
+        secret = secret_for_use(data, None if created else config)
+        rebound = bool(binding_changes(data, None if created else config))
+        if not secret and secret_needed(data):
             # The form asks for it; this guards every other caller.
-            raise ValidationError("The password is required when the server or account changes.")
-        elif credentials_changed:
-            config.password_encrypted = ""
-        else:
-            password = password_open(config)
+            raise ValidationError(
+                f"The {secret_label(data)} is required when the server or account changes.",
+                code="secret_required",
+            )
+        for name in SEALED:
+            # Only the secret of the chosen method is kept; the other is dropped.
+            typed = data[name] if name == kind.name else ""
+            if typed:
+                secret_seal(config, name, typed)
+            elif name != kind.name or rebound:
+                secret_seal(config, name, "")
+        if data[kind.name]:
+            config.secret_changed_at = timezone.now()
 
         for name in CONFIG_FIELDS:
-            # Callers other than the form may leave out the optional fields.
-            setattr(config, name, data.get(name, before[name]))
+            setattr(config, name, data[name])
         changed = [name for name in CONFIG_FIELDS if getattr(config, name) != before[name]]
-        if data.get("password"):
-            changed.append("password")
+        changed += [name for name in SEALED if data[name]]
         if created:
             config.enabled = True
         else:
             config.version += 1
-        if credentials_changed or data.get("password"):
+        if rebound or data[kind.name]:
             _health_reset(config)  # new server or secret: the old failures say nothing now
         config.updated_by = actor
         config.updated_by_email = actor.email
         config.save()
 
         tested = SmtpConnectionTest.objects.filter(
-            outcome=TestOutcome.PASSED,
-            fingerprint=settings_fingerprint(
-                host=config.host,
-                port=config.port,
-                tls_mode=config.tls_mode,
-                username=config.username,
-                password=password,
-                from_address=config.from_address,
-            ),
+            outcome=TestOutcome.PASSED, fingerprint=settings_fingerprint(data, secret)
         ).exists()
         audit_record(
             AuditAction.SMTP_CREATED if created else AuditAction.SMTP_UPDATED,
@@ -106,11 +114,19 @@ def smtp_config_save(*, actor, data: dict, request: HttpRequest | None = None) -
                 "host": config.host,
                 "port": config.port,
                 "tls_mode": config.tls_mode,
+                "auth_method": config.auth_method,
                 "tested": tested,
             },
         )
         _status_sync(config)
     return SaveResult(config=config, created=created, changed_fields=changed, tested=tested)
+
+
+def _normalised(data: dict) -> dict:
+    """A password configuration carries no OAuth settings."""
+    if data["auth_method"] == AuthMethod.OAUTH2:
+        return data
+    return {**data, **dict.fromkeys(OAUTH_FIELDS, "")}
 
 
 def _health_reset(config: SmtpConfig) -> None:

@@ -5,15 +5,23 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from datetime import timedelta
 
+from django.conf import settings
 from django.http import HttpRequest
 from django.utils import timezone
 
 from audit.models import AuditAction
 from audit.services import audit_record
 from cymmetri.throttle import Throttle
+from smtp_integration.credentials import secret_for_use, settings_fingerprint
 from smtp_integration.diagnostics import explain, step_detail
-from smtp_integration.models import CREDENTIAL_FIELDS, SmtpConfig, SmtpConnectionTest, TestOutcome
-from smtp_integration.secrets import password_open, settings_fingerprint
+from smtp_integration.models import (
+    CONFIG_FIELDS,
+    AuthMethod,
+    SmtpConfig,
+    SmtpConnectionTest,
+    TestOutcome,
+)
+from smtp_integration.oauth import OAuthTokenSource
 from smtp_integration.selectors import smtp_config_get, smtp_policy
 from smtp_integration.transport import (
     ProbeResult,
@@ -93,13 +101,19 @@ def _result(probed: ProbeResult, *, server: SmtpServerConfig, to: str) -> Connec
     )
 
 
-def _password_for_test(data: dict, config: SmtpConfig | None) -> str:
-    """The typed password, or the stored one only for the very same server and account."""
-    if data.get("password"):
-        return data["password"]
-    if config is None or any(data[name] != getattr(config, name) for name in CREDENTIAL_FIELDS):
-        return ""
-    return password_open(config)
+def _server(data: dict, secret: str) -> SmtpServerConfig:
+    """The server as typed. An OAuth token is asked for afresh: a test proves the secret."""
+    oauth = data.get("auth_method") == AuthMethod.OAUTH2
+    unsaved = SmtpConfig(**{name: data[name] for name in CONFIG_FIELDS if name in data})
+    return SmtpServerConfig(
+        host=data["host"],
+        port=data["port"],
+        tls_mode=data["tls_mode"],
+        username=data.get("username", ""),
+        password="" if oauth else secret,
+        token_source=OAuthTokenSource(unsaved, secret) if oauth else None,
+        local_hostname=settings.PLATFORM_EMAIL_DOMAIN,
+    )
 
 
 def _test_message(*, data: dict, to: str, tenant_name: str):
@@ -128,15 +142,8 @@ def smtp_connection_test(
 ) -> ConnectionTestResult:
     """Send a test email with the settings as typed; record and audit the outcome."""
     TEST_THROTTLE.take(str(actor.pk))
-    config = smtp_config_get()
-    password = _password_for_test(data, config)
-    server = SmtpServerConfig(
-        host=data["host"],
-        port=data["port"],
-        tls_mode=data["tls_mode"],
-        username=data.get("username", ""),
-        password=password,
-    )
+    secret = secret_for_use(data, smtp_config_get())
+    server = _server(data, secret)
     message = _test_message(data=data, to=actor.email, tenant_name=tenant_current().display_name)
     probed = probe(
         server,
@@ -159,14 +166,7 @@ def smtp_connection_test(
         reason=reason,
         message=result.message,
         steps=[asdict(step) for step in result.steps],
-        fingerprint=settings_fingerprint(
-            host=server.host,
-            port=server.port,
-            tls_mode=server.tls_mode,
-            username=server.username,
-            password=password,
-            from_address=data["from_address"],
-        ),
+        fingerprint=settings_fingerprint(data, secret),
     )
     failed = result.failed_step
     audit_record(

@@ -50,7 +50,7 @@ def email_smtp(request: HttpRequest) -> HttpResponse:
     config = smtp_config_get()
     if request.method != "POST":
         return _page(request, config=config, form=SmtpConfigForm(config=config))
-    form = SmtpConfigForm(request.POST, config=config)
+    form = SmtpConfigForm(request.POST, request.FILES, config=config)
     if not form.is_valid():
         return _page(request, config=config, form=form, status=400)
     result = smtp_config_save(actor=request.user, data=form.cleaned_data, request=request)
@@ -74,7 +74,7 @@ def email_smtp(request: HttpRequest) -> HttpResponse:
 @require_POST
 def email_smtp_test(request: HttpRequest) -> HttpResponse:
     config = smtp_config_get()
-    form = SmtpConfigForm(request.POST, config=config)
+    form = SmtpConfigForm(request.POST, request.FILES, config=config)
     result, error, status = None, "", 200
     if form.is_valid():
         try:
@@ -84,7 +84,10 @@ def email_smtp_test(request: HttpRequest) -> HttpResponse:
         except RateLimited as exc:
             error, status = str(exc), 429
         except DecryptionError:
-            form.add_error("password", "The stored password cannot be used; enter it again.")
+            form.add_error(
+                form.secret_field(form.cleaned_data),
+                "The stored secret cannot be read any more; enter it again.",
+            )
     if not form.is_valid():
         status = 400
     if request.headers.get("X-Requested-With") == "fetch":
@@ -131,4 +134,5 @@ def email_smtp_delete(request: HttpRequest) -> HttpResponse:
             "Your SMTP settings and password are removed. Email goes through the platform default.",
         )
         return redirect("integrations:email_smtp")
-    return render(request, "integrations/email_smtp/delete.html", {"config": config})
+    context = {"config": config, "platform_from": platform_from_address()}
+    return render(request, "integrations/email_smtp/delete.html", context)

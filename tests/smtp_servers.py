@@ -11,23 +11,27 @@ one and call reset() between tests. Certificates come from a throwaway CA (``cer
 """
 
 import asyncio
+import base64
+import binascii
 import datetime
 import email
 import email.policy
 import functools
 import ipaddress
+import json
 import socket
 import ssl
 import tempfile
 import threading
 import time
 import weakref
+from collections.abc import Callable
 from dataclasses import dataclass
 from email.message import EmailMessage
 from pathlib import Path
 
 from aiosmtpd.controller import Controller
-from aiosmtpd.smtp import SMTP, AuthResult, Session
+from aiosmtpd.smtp import SMTP, AuthResult, LoginPassword, Session
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
@@ -42,6 +46,9 @@ SERVER_NAMES = ("localhost", "smtp.test")
 # Steps a reply can be scripted at; "data" is the reply after the final dot.
 SCRIPTABLE_STEPS = ("greeting", "ehlo", "auth", "mail_from", "rcpt", "data")
 AUTH_MECHANISMS = ("PLAIN", "LOGIN")
+OAUTH_MECHANISMS = ("XOAUTH2", "OAUTHBEARER")
+# Google's answer to a refused bearer token (RFC 7628 error challenge), before its 535.
+OAUTH_ERROR = {"status": "401", "schemes": "Bearer", "scope": "https://mail.google.com/"}
 
 
 # --- certificates ------------------------------------------------------------------------------
@@ -164,7 +171,10 @@ class SmtpTestServer:
     mode: "starttls" (plain first, STARTTLS offered unless offer_starttls=False), "tls"
     (implicit TLS from the first byte) or "plain" (no TLS, AUTH offered in the clear).
     auth: {username: password} to accept, or None for a server without AUTH.
-    auth_mechanisms: the AUTH mechanisms offered, of PLAIN and LOGIN.
+    auth_mechanisms: the AUTH mechanisms offered, of PLAIN and LOGIN (and, with oauth, XOAUTH2
+    and OAUTHBEARER).
+    oauth: ``accepts(user, token) -> bool`` for OAuth 2.0 bearer tokens (SASL XOAUTH2 and
+    OAUTHBEARER); a refused token gets Google's error challenge, then 535.
     script: {step: "550 5.7.1 Sender not verified"}, replies given every time (see fail_at()).
     """
 
@@ -174,7 +184,8 @@ class SmtpTestServer:
         *,
         auth: dict[str, str] | None = None,
         offer_starttls: bool = True,
-        auth_mechanisms: tuple[str, ...] = AUTH_MECHANISMS,
+        auth_mechanisms: tuple[str, ...] | None = None,
+        oauth: Callable[[str, str], bool] | None = None,
         cert: CertPair | None = None,
         script: dict[str, str] | None = None,
         port: int = 0,
@@ -185,6 +196,11 @@ class SmtpTestServer:
             raise ValueError(f"unknown mode {mode!r}")
         self.mode = mode
         self.credentials = auth
+        self.oauth = oauth
+        if auth_mechanisms is None:
+            auth_mechanisms = OAUTH_MECHANISMS if oauth else AUTH_MECHANISMS
+        if oauth and auth is None:
+            self.credentials = {}  # AUTH is offered, for tokens only
         self.host = HOST
         self.port: int | None = None
         self._requested_port = port
@@ -205,7 +221,7 @@ class SmtpTestServer:
         options = {
             "server_hostname": "smtp.test",
             "authenticator": self._authenticate,
-            "auth_exclude_mechanism": set(AUTH_MECHANISMS) - set(mechanisms),
+            "auth_exclude_mechanism": {*AUTH_MECHANISMS, *OAUTH_MECHANISMS} - set(mechanisms),
         }
         if self.mode == "tls":
             # aiosmtpd cannot tell the socket is already TLS: without this it hides AUTH.
@@ -295,12 +311,54 @@ class SmtpTestServer:
         # handled=False makes aiosmtpd send the reply; handled=True would leave the client hanging.
         return AuthResult(success=False, handled=False, message=scripted)
 
+    async def oauth_sign_in(self, smtp, mechanism: str, args: list[str]) -> AuthResult:
+        """One SASL XOAUTH2 or OAUTHBEARER exchange, the way Google answers it."""
+        try:
+            blob = base64.b64decode(args[1], validate=True) if len(args) > 1 else b""
+        except binascii.Error:
+            return AuthResult(success=False, handled=False, message="501 5.5.2 Bad base64")
+        if not blob:
+            blob = await smtp.challenge_auth("")
+            if not isinstance(blob, bytes):
+                return AuthResult(success=False, handled=True)
+        user, token = _bearer_parts(mechanism, blob.decode("utf-8", "replace"))
+        scripted = self.scripted_reply("auth")
+        success = scripted is None and self.oauth is not None and self.oauth(user, token)
+        self._record("auth_attempts", AuthAttempt(mechanism, user, token, success))
+        if success:
+            return AuthResult(success=True, auth_data=LoginPassword(user.encode(), b""))
+        if scripted:
+            return AuthResult(success=False, handled=False, message=scripted)
+        await smtp.challenge_auth(json.dumps(OAUTH_ERROR))  # the client answers empty or ^A
+        return AuthResult(
+            success=False, handled=False, message="535 5.7.8 Username and Password not accepted"
+        )
+
+
+def _bearer_parts(mechanism: str, text: str) -> tuple[str, str]:
+    """(user, token) of an XOAUTH2 or OAUTHBEARER initial response."""
+    fields = text.split("\x01")
+    user = ""
+    if mechanism == "XOAUTH2":
+        user = fields[0].removeprefix("user=")
+    else:
+        gs2 = fields[0].split(",")
+        user = next((part[2:] for part in gs2 if part.startswith("a=")), "")
+    auth = next((f for f in fields if f.startswith("auth=")), "")
+    return user, auth.removeprefix("auth=Bearer ")
+
 
 class _Handler:
     """aiosmtpd hooks: scripted replies first, else accept and record."""
 
     def __init__(self, server: SmtpTestServer):
         self.server = server
+
+    async def auth_XOAUTH2(self, smtp, args):
+        return await self.server.oauth_sign_in(smtp, "XOAUTH2", args)
+
+    async def auth_OAUTHBEARER(self, smtp, args):
+        return await self.server.oauth_sign_in(smtp, "OAUTHBEARER", args)
 
     async def handle_EHLO(self, smtp, session, envelope, hostname, responses):
         scripted = self.server.scripted_reply("ehlo")

@@ -36,6 +36,47 @@ TENANTS = {
 OPERATOR_EMAIL = "operator@localhost"
 
 
+@dataclass(frozen=True)
+class OAuthClient:
+    """What the test token endpoint knows (tests/oauth_server.py, fixture ``oauth_server``)."""
+
+    tenant_id: str = "72f988bf-86f1-41af-91ab-2d7cd011db47"
+    client_id: str = "0f3a5e1c-6b7d-4e8f-9a0b-1c2d3e4f5a6b"
+    client_secret: str = "Cl1ent~secret.do-not-leak_0123456789"
+    mailbox: str = "noreply@acme.test"
+    service_account: str = "mailer@cymmetri-test.iam.gserviceaccount.com"
+
+
+OAUTH = OAuthClient()
+
+
+def oauth_form_data(server, provider: str = "microsoft", **overrides) -> dict:
+    """What an admin types to sign in to the test ``server`` with OAuth 2.0 via ``provider``
+    (for Google, pass ``oauth_key``: the service account's JSON key)."""
+    data = smtp_form_data(
+        server,
+        auth_method="oauth2",
+        oauth_provider=provider,
+        username=OAUTH.mailbox,
+        password="",
+    )
+    if provider == "microsoft":
+        data |= {
+            "oauth_tenant_id": OAUTH.tenant_id,
+            "oauth_client_id": OAUTH.client_id,
+            "oauth_secret": OAUTH.client_secret,
+        }
+    elif provider == "generic":
+        data |= {
+            "oauth_token_url": overrides.pop("oauth_token_url"),
+            "oauth_client_id": OAUTH.client_id,
+            "oauth_secret": OAUTH.client_secret,
+            "oauth_scope": "smtp.send",
+        }
+    data.update(overrides)
+    return data
+
+
 def smtp_form_data(server, **overrides) -> dict:
     """What an admin types on the Email SMTP page to configure the test ``server``."""
     from tests.smtp_servers import SMTP_PASSWORD, SMTP_USERNAME

@@ -16,6 +16,8 @@ from smtp_integration.transport.errors import (
     PortNotAllowed,
     SmtpError,
     SmtpTimeout,
+    TokenRefused,
+    TokenUnavailable,
     TransientSmtpError,
 )
 from smtp_integration.transport.message import HeaderInjectionError, build_message
@@ -29,6 +31,7 @@ from smtp_integration.transport.probe import probe
 from smtp_integration.transport.text import printable
 from smtp_integration.transport.types import (
     SESSION_STEPS,
+    AccessToken,
     BlockedCategory,
     ProbeResult,
     Reason,
@@ -38,10 +41,12 @@ from smtp_integration.transport.types import (
     Step,
     StepResult,
     TlsMode,
+    TokenSource,
 )
 
 __all__ = [
     "SESSION_STEPS",
+    "AccessToken",
     "BlockedCategory",
     "DnsUnavailable",
     "HeaderInjectionError",
@@ -63,6 +68,9 @@ __all__ = [
     "Step",
     "StepResult",
     "TlsMode",
+    "TokenRefused",
+    "TokenSource",
+    "TokenUnavailable",
     "TransientSmtpError",
     "build_message",
     "parse_host",

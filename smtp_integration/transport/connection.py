@@ -14,7 +14,14 @@ import ssl
 import time
 from typing import NamedTuple
 
-from smtp_integration.transport.auth import authenticate, choose_mechanism, secret_forms
+from smtp_integration.transport.auth import (
+    authenticate,
+    authenticate_oauth,
+    choose_mechanism,
+    choose_oauth_mechanism,
+    secret_forms,
+    token_forms,
+)
 from smtp_integration.transport.deadline import Deadline
 from smtp_integration.transport.errors import (
     PermanentSmtpError,
@@ -84,6 +91,7 @@ class SmtpConnection:
         self._broken = False
         self._deadline = Deadline(deadline, on_expiry=self._cut)
         self._secrets = secret_forms(config.username, config.password)
+        self._token = None
 
     @property
     def deadline(self) -> float | None:
@@ -175,6 +183,10 @@ class SmtpConnection:
         else:
             self._run(Step.TLS, self._implicit_tls if mode == TlsMode.TLS else self._starttls)
         self._run(Step.EHLO, self._ehlo)
+        if self.config.token_source is not None:
+            self._run(Step.TOKEN, self._fetch_token)
+            self._run(Step.AUTH, self._auth_with_token)
+            return
         if self.config.username:
             self._run(Step.AUTH, self._auth)
         else:
@@ -331,8 +343,52 @@ class SmtpConnection:
             )
         username, password = self.config.username, self.config.password
         code, reply = authenticate(self._client, mechanism, username, password)
-        self._expect(Step.AUTH, code, reply)
-        return _Done({"username": username, "mechanism": mechanism}, code, reply)
+        facts = {"username": username, "mechanism": mechanism}
+        self._expect(Step.AUTH, code, reply, facts=facts)
+        return _Done(facts, code, reply)
+
+    def _fetch_token(self, *, fresh: bool = False) -> _Done:
+        self._token = self.config.token_source.token(fresh=fresh)
+        self._secrets += token_forms(
+            self.config.username, self._token.value, self._server_name, self.config.port
+        )
+        return _Done(
+            {
+                "endpoint": self._token.endpoint,
+                "status": self._token.http_status,
+                "cached": self._token.cached,
+                "expires_in": self._token.expires_in,
+            }
+        )
+
+    def _auth_with_token(self) -> _Done:
+        offered = self._client.esmtp_features.get("auth", "").upper().split()
+        mechanism = choose_oauth_mechanism(offered)
+        if mechanism is None:
+            raise PermanentSmtpError(
+                f"{self._where()} offers no OAuth 2.0 sign-in (XOAUTH2, OAUTHBEARER)",
+                reason=Reason.AUTH_UNAVAILABLE,
+                detail=" ".join(offered) or "none",
+            )
+        code, reply = self._sign_in_with_token(mechanism)
+        if code == 535 and self._token.cached:
+            # A cached token the server no longer takes (revoked, expired early): one more
+            # try with a new one, and no more.
+            self._fetch_token(fresh=True)
+            code, reply = self._sign_in_with_token(mechanism)
+        facts = {"username": self.config.username, "mechanism": mechanism}
+        self._expect(Step.AUTH, code, reply, facts=facts)
+        return _Done(facts, code, reply)
+
+    def _sign_in_with_token(self, mechanism: str) -> tuple[int, bytes]:
+        return authenticate_oauth(
+            self._client,
+            mechanism,
+            self.config.username,
+            self._token.value,
+            self._server_name,
+            self.config.port,
+        )
 
     def _mail(self, from_addr: str, payload: bytes, international: bool) -> _Done:
         options = []
@@ -390,7 +446,9 @@ class SmtpConnection:
                 raise SmtpTimeout()
         except (SmtpError, smtplib.SMTPException, OSError) as exc:
             error = self._translate(name, exc)
-            self._record(name, False, error.code, error.reply, {}, started, reason=error.reason)
+            self._record(
+                name, False, error.code, error.reply, error.facts, started, reason=error.reason
+            )
             if error is exc:
                 raise
             raise error from exc
@@ -412,10 +470,13 @@ class SmtpConnection:
             )
         )
 
-    def _expect(self, step: str, code: int, reply: bytes, *, mailbox: str | None = None) -> None:
+    def _expect(
+        self, step: str, code: int, reply: bytes, *, mailbox: str | None = None, facts=None
+    ) -> None:
         if not 200 <= code < 300:
             error = classify_reply(step, code, self._text(reply))
             error.mailbox = mailbox
+            error.facts = facts or {}
             raise error
 
     def _translate(self, step: str, exc: Exception) -> SmtpError:

@@ -14,6 +14,9 @@ from smtp_integration.transport.types import BlockedCategory, Reason, Step
 # Providers answer these when they throttle: the email can go through later.
 RATE_LIMIT_CODES = frozenset({421, 450, 451, 452})
 
+# Microsoft 365 refusing password sign-in (basic authentication) for the tenant or mailbox:
+# 550 5.7.30 "Basic authentication is not supported for Client Submission", 535 5.7.139.
+_BASIC_AUTH_OFF = re.compile(r"(?<![\d.])5\.7\.(?:30|139)(?![\d.])")
 # After RCPT or DATA, providers (SendGrid, SES, Mailgun) refuse an unverified sender with a 5xx
 # whose text names the sender; everything else there is about the recipient or the content.
 _SENDER_HINT = re.compile(
@@ -47,6 +50,7 @@ class SmtpError(Exception):
         tls_mode: str | None = None,
         mailbox: str | None = None,
         detail: str = "",
+        facts: dict | None = None,
     ):
         super().__init__(message)
         self.message = message
@@ -59,6 +63,7 @@ class SmtpError(Exception):
         self.tls_mode = tls_mode
         self.mailbox = mailbox  # the envelope address a rejection is about
         self.detail = detail  # e.g. the certificate verification message
+        self.facts = facts or {}  # what the failed step found, as its StepResult's facts
 
     def __str__(self) -> str:
         if self.message:
@@ -161,6 +166,25 @@ class PlaintextNotAllowed(PolicyError):
         super().__init__("plaintext SMTP is not allowed", step=Step.TLS, host=host, port=port)
 
 
+class TokenUnavailable(TransientSmtpError):
+    """The token endpoint could not be asked, or failed (5xx, 429): worth trying later."""
+
+    default_reason = Reason.TOKEN_UNAVAILABLE
+
+
+class TokenRefused(PermanentSmtpError):
+    """The token endpoint refused the client (``error``: invalid_client, unauthorized_client,
+    invalid_grant…; ``description``: what the provider said): nothing can sign in."""
+
+    default_reason = Reason.TOKEN_REFUSED
+
+    def __init__(self, message: str, *, error: str, description: str, status: int, **kwargs):
+        self.error = error
+        self.description = description
+        self.status = status
+        super().__init__(message, step=Step.TOKEN, **kwargs)
+
+
 def classify_reply(step: str, code: int, reply: str) -> SmtpError:
     """The error a non-success SMTP reply stands for: 4xx transient, anything else permanent."""
     if 400 <= code < 500:
@@ -171,6 +195,8 @@ def classify_reply(step: str, code: int, reply: str) -> SmtpError:
 
 
 def _permanent_reason(step: str, code: int, reply: str) -> Reason:
+    if _BASIC_AUTH_OFF.search(reply):
+        return Reason.BASIC_AUTH_DISABLED
     if step == Step.AUTH:
         return Reason.AUTH_FAILED
     if code == 530:

@@ -75,6 +75,8 @@ class SmtpPolicy:
     """Where tenants' SMTP connections may go, and how they must be secured."""
 
     allowed_ports: frozenset[int] = DEFAULT_ALLOWED_PORTS
+    # Ports of OAuth 2.0 token endpoints (HTTPS), under the same address rules.
+    allowed_https_ports: frozenset[int] = frozenset({443})
     allowed_networks: tuple[IPNetwork, ...] = ()
     allow_plaintext: bool = False
     ca_file: str | None = None
@@ -83,11 +85,13 @@ class SmtpPolicy:
 
 
 def resolve_and_check(
-    host: str, port: int, policy: SmtpPolicy, *, timeout: float
+    host: str, port: int, policy: SmtpPolicy, *, timeout: float, https: bool = False
 ) -> list[IPAddress]:
-    """Every address of host, in resolver order, each checked against the policy."""
-    if port not in policy.allowed_ports:
-        raise PortNotAllowed(port, policy.allowed_ports)
+    """Every address of host, in resolver order, each checked against the policy (its SMTP
+    ports, or with ``https`` its ports for token endpoints)."""
+    ports = policy.allowed_https_ports if https else policy.allowed_ports
+    if port not in ports:
+        raise PortNotAllowed(port, ports)
     parsed = parse_host(host)
     addresses = _resolve(host, parsed, port, timeout) if isinstance(parsed, str) else [parsed]
     for address in addresses:

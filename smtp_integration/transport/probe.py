@@ -36,16 +36,19 @@ def probe(
     finally:
         connection.close()
     return ProbeResult(
-        steps=_every_step(connection.steps),
+        steps=_every_step(connection.steps, oauth=config.token_source is not None),
         error=error,
         duration_ms=(time.perf_counter() - started) * 1000,
         sent=sent,
     )
 
 
-def _every_step(steps: list[StepResult]) -> list[StepResult]:
-    """All steps in order; those that never ran (after a failure) are marked skipped."""
+def _every_step(steps: list[StepResult], *, oauth: bool) -> list[StepResult]:
+    """All steps of this kind of session in order (Token only when signing in with OAuth);
+    those that never ran (after a failure) are marked skipped."""
     ran = {step.name: step for step in steps}
     return [
-        ran.get(name) or StepResult(name, None, skipped=Skipped.EARLIER_FAILURE) for name in Step
+        ran.get(name) or StepResult(name, None, skipped=Skipped.EARLIER_FAILURE)
+        for name in Step
+        if oauth or name != Step.TOKEN
     ]

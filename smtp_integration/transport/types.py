@@ -6,7 +6,7 @@ that models and forms use them as they are, without the transport importing Djan
 
 from dataclasses import dataclass, field
 from enum import EnumType, StrEnum
-from typing import Any
+from typing import Any, Protocol
 
 
 class _ChoicesType(EnumType):
@@ -42,6 +42,7 @@ class Step(TextChoices):
     CONNECT = "connect", "Connect"
     TLS = "tls", "TLS"
     EHLO = "ehlo", "EHLO"
+    TOKEN = "token", "Token"
     AUTH = "auth", "AUTH"
     MAIL_FROM = "mail_from", "MAIL FROM"
     RCPT = "rcpt", "RCPT TO"
@@ -50,7 +51,7 @@ class Step(TextChoices):
 
 
 # Steps before any message is on the wire: a failure there is the server's, not the email's.
-SESSION_STEPS = frozenset({Step.RESOLVE, Step.CONNECT, Step.TLS, Step.EHLO, Step.AUTH})
+SESSION_STEPS = frozenset({Step.RESOLVE, Step.CONNECT, Step.TLS, Step.EHLO, Step.TOKEN, Step.AUTH})
 
 
 class Reason(TextChoices):
@@ -78,8 +79,13 @@ class Reason(TextChoices):
     AUTH_FAILED = "auth_failed", "Authentication failed"
     AUTH_UNAVAILABLE = "auth_unavailable", "Authentication not offered"
     AUTH_REQUIRED = "auth_required", "Authentication required"
+    # The provider no longer accepts passwords (Microsoft 365's basic authentication switch-off).
+    BASIC_AUTH_DISABLED = "basic_auth_disabled", "Password sign-in switched off by the provider"
+    # OAuth 2.0: the token endpoint refused the client, or could not be asked.
+    TOKEN_REFUSED = "token_refused", "Token refused"
+    TOKEN_UNAVAILABLE = "token_unavailable", "Token endpoint unavailable"
     # Reported by callers that cannot open the stored secret they would sign in with.
-    SECRET_UNREADABLE = "secret_unreadable", "Stored password unreadable"
+    SECRET_UNREADABLE = "secret_unreadable", "Stored secret unreadable"
     # The message.
     SENDER_REJECTED = "sender_rejected", "Sender refused"
     RECIPIENT_REJECTED = "recipient_rejected", "Recipient refused"
@@ -122,8 +128,30 @@ class Skipped(TextChoices):
 
 
 @dataclass(frozen=True)
+class AccessToken:
+    """An OAuth 2.0 access token, and where it came from (for the Token step)."""
+
+    value: str = field(repr=False)
+    endpoint: str
+    http_status: int | None = None
+    cached: bool = False
+    expires_in: float | None = None
+
+
+class TokenSource(Protocol):
+    """Gets the access token an SMTP session signs in with (SASL XOAUTH2 or OAUTHBEARER)."""
+
+    def token(self, *, fresh: bool) -> AccessToken:
+        """A token; ``fresh`` asks the endpoint again instead of reusing one. Raises
+        TokenRefused or TokenUnavailable (SmtpErrors)."""
+
+
+@dataclass(frozen=True)
 class SmtpServerConfig:
-    """Where and how to reach one SMTP server; the password never shows in repr() or str()."""
+    """Where and how to reach one SMTP server; the password never shows in repr() or str().
+
+    With ``token_source``, the session signs in as ``username`` with an OAuth 2.0 token
+    instead of the password."""
 
     host: str
     port: int
@@ -131,6 +159,7 @@ class SmtpServerConfig:
     username: str = ""
     password: str = field(default="", repr=False)
     local_hostname: str | None = None
+    token_source: TokenSource | None = field(default=None, repr=False, compare=False)
 
     def __post_init__(self):
         if self.tls_mode not in TlsMode.values:

@@ -9,9 +9,15 @@
   var $ = function (selector, root) { return (root || document).querySelector(selector); };
   var field = function (name) { return form.elements.namedItem(name); };
   var presets = JSON.parse($("#smtp-presets").textContent);
-  var credentialFields = ["host", "port", "tls_mode", "username"];
+  var all = function (selector, root) { return Array.prototype.slice.call((root || document).querySelectorAll(selector)); };
+  // The value of a field as sent (a radio group's checked value).
+  function value(name) {
+    var element = field(name);
+    return element ? element.value : "";
+  }
+  var bound = ["auth_method", "host", "port", "tls_mode", "username", "oauth_provider", "oauth_tenant_id", "oauth_token_url", "oauth_client_id"];
   var initial = {};
-  credentialFields.forEach(function (name) { initial[name] = field(name).value; });
+  bound.forEach(function (name) { initial[name] = value(name); });
 
   document.querySelectorAll(".js-only").forEach(function (el) { el.hidden = false; });
 
@@ -22,7 +28,7 @@
     if (portToMode[port]) field("tls_mode").value = portToMode[port];
     $("[data-port25-warning]").hidden = port !== "25";
   }
-  field("port").addEventListener("input", function () { portChanged(); credentialsChanged(); });
+  field("port").addEventListener("input", portChanged);
 
   // --- presets ------------------------------------------------------------------------------
   var presetSelect = $("[data-preset-select]");
@@ -50,8 +56,15 @@
     });
     endpointField.hidden = preset.endpoints.length < 2;
     applyEndpoint(preset.endpoints[0]);
+    var oauth = preset.auth_methods[0] === "oauth2";
+    setAuthMethod(preset.auth_methods[0]);
+    if (preset.oauth_provider) { field("oauth_provider").value = preset.oauth_provider; providerChanged(); }
     hint.textContent = "";
-    [["Username: ", preset.username_hint], ["Password: ", preset.password_hint]].forEach(function (pair) {
+    var lines = oauth
+      ? [["Sign in: ", "OAuth 2.0" + (preset.auth_methods.indexOf("password") >= 0 ? " (a password still works: choose it below)" : "")], ["Mailbox: ", preset.oauth_username_hint]]
+      : [["Username: ", preset.username_hint], ["Password: ", preset.password_hint]];
+    if (preset.note) lines.unshift(["Note: ", preset.note]);
+    lines.forEach(function (pair) {
       var line = document.createElement("span");
       var label = document.createElement("strong");
       label.textContent = pair[0];
@@ -80,14 +93,82 @@
   if (stored && passwordInput.hasAttribute("data-collapsible")) passwordInput.hidden = true;
   if (changeButton) changeButton.addEventListener("click", function () { showPassword(true); });
 
+  // Each stored secret is bound to some fields: change one and the secret must be typed again.
   function credentialsChanged() {
-    if (!stored) return;
-    var changed = credentialFields.some(function (name) { return field(name).value !== initial[name]; });
-    $("[data-credentials-note]").hidden = !changed;
-    if (changed) showPassword(false);
+    all("[data-binds]").forEach(function (block) {
+      var changed = block.getAttribute("data-binds").split(" ").some(function (name) { return value(name) !== initial[name]; });
+      var storedHere = block.hasAttribute("data-stored") || !!block.querySelector(".stored-secret");
+      var note = block.querySelector("[data-credentials-note]");
+      if (note) note.hidden = !(changed && storedHere);
+      if (changed && storedHere && block === passwordField) showPassword(false);
+    });
   }
-  ["host", "username"].forEach(function (name) { field(name).addEventListener("input", credentialsChanged); });
-  field("tls_mode").addEventListener("change", credentialsChanged);
+  bound.forEach(function (name) {
+    var element = field(name);
+    if (!element) return;
+    var targets = element instanceof RadioNodeList ? Array.prototype.slice.call(element) : [element];
+    targets.forEach(function (target) {
+      target.addEventListener("input", credentialsChanged);
+      target.addEventListener("change", credentialsChanged);
+    });
+  });
+
+  // --- sign-in method and OAuth provider sections ----------------------------------------------
+  var usernameLabel = $("[data-username-label]");
+  var usernameOptional = $("[data-username-optional]");
+  function setAuthMethod(method) {
+    all("input[name=auth_method]", form).forEach(function (radio) { radio.checked = radio.value === method; });
+    authChanged();
+  }
+  function authChanged() {
+    var oauth = value("auth_method") === "oauth2";
+    all("[data-auth]", form).forEach(function (block) { block.hidden = block.getAttribute("data-auth") !== (oauth ? "oauth2" : "password"); });
+    all("[data-oauth-only]", form).forEach(function (block) { block.hidden = !oauth; });
+    usernameLabel.textContent = oauth ? "Mailbox to send as" : "Username";
+    usernameOptional.hidden = oauth;
+    credentialsChanged();
+  }
+  function providerChanged() {
+    var provider = value("oauth_provider");
+    all("[data-provider]", form).forEach(function (block) {
+      block.hidden = block.getAttribute("data-provider").split(" ").indexOf(provider) < 0;
+    });
+    credentialsChanged();
+  }
+  all("input[name=auth_method]", form).forEach(function (radio) { radio.addEventListener("change", authChanged); });
+  field("oauth_provider").addEventListener("change", providerChanged);
+  authChanged();
+  providerChanged();
+
+  // The help's commands carry what was typed (tenant, client ID, mailbox), ready to copy.
+  function fillCommands() {
+    all("[data-fill]").forEach(function (slot) {
+      var typed = value(slot.getAttribute("data-fill")).trim();
+      slot.textContent = typed || slot.getAttribute("data-placeholder");
+    });
+  }
+  ["oauth_tenant_id", "oauth_client_id", "username"].forEach(function (name) { field(name).addEventListener("input", fillCommands); });
+  fillCommands();
+  all("[data-copy]").forEach(function (button) {
+    button.hidden = !navigator.clipboard;
+    button.addEventListener("click", function () {
+      var source = document.getElementById(button.getAttribute("data-copy"));
+      navigator.clipboard.writeText(source.textContent.trim()).then(function () {
+        button.textContent = "Copied";
+        setTimeout(function () { button.textContent = "Copy"; }, 2000);
+      });
+    });
+  });
+  // "Switch to OAuth 2.0" in a test result (Microsoft refusing passwords).
+  document.addEventListener("click", function (event) {
+    var link = event.target.closest && event.target.closest("[data-switch-oauth]");
+    if (!link) return;
+    event.preventDefault();
+    setAuthMethod("oauth2");
+    if (!value("oauth_provider") && /office365|outlook/.test(value("host"))) { field("oauth_provider").value = "microsoft"; providerChanged(); }
+    document.getElementById("sign-in").scrollIntoView({ behavior: "smooth", block: "start" });
+    field("oauth_provider").focus({ preventScroll: true });
+  });
 
   // --- Test connection without leaving the page (the typed password stays in the form) -------
   var testButton = $("[data-test-button]");

@@ -4,12 +4,13 @@ from django_tenants.utils import get_tenant_model, tenant_context
 
 from cymmetri.crypto import Keyring
 from smtp_integration.models import SmtpConfig
-from smtp_integration.secrets import password_context
+from smtp_integration.secrets import SEALED, secret_context
 
 
 class Command(BaseCommand):
     help = (
-        "Re-encrypt every tenant's SMTP password under the first FIELD_ENCRYPTION_KEYS key. "
+        "Re-encrypt every tenant's SMTP secrets (password, OAuth client secret or private key) "
+        "under the first FIELD_ENCRYPTION_KEYS key. "
         "Afterwards the older keys can be removed."
     )
 
@@ -18,15 +19,19 @@ class Command(BaseCommand):
         rotated = current = 0
         for tenant in get_tenant_model().objects.exclude(schema_name="public"):
             with tenant_context(tenant), transaction.atomic():
-                for config in SmtpConfig.objects.select_for_update().exclude(password_encrypted=""):
-                    if not keyring.needs_rotation(config.password_encrypted):
-                        current += 1
-                        continue
-                    context = password_context(config)
-                    plaintext = keyring.decrypt(config.password_encrypted, context=context)
-                    config.password_encrypted = keyring.encrypt(plaintext, context=context)
-                    config.save(update_fields=["password_encrypted"])
-                    rotated += 1
+                for config in SmtpConfig.objects.select_for_update():
+                    for name, column in SEALED.items():
+                        sealed = getattr(config, column)
+                        if not sealed:
+                            continue
+                        if not keyring.needs_rotation(sealed):
+                            current += 1
+                            continue
+                        context = secret_context(config, name)
+                        plaintext = keyring.decrypt(sealed, context=context)
+                        setattr(config, column, keyring.encrypt(plaintext, context=context))
+                        config.save(update_fields=[column])
+                        rotated += 1
         self.stdout.write(
             self.style.SUCCESS(
                 f"Re-encrypted {rotated} secret{'s' if rotated != 1 else ''} under key "

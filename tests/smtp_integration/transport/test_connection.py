@@ -68,7 +68,7 @@ def test_steps_are_recorded_in_order(starttls_server, smtp_policy, server_config
     with connection:
         connection.send(sample_message, from_addr=FROM, to_addrs=[TO])
 
-    assert [step.name for step in connection.steps] == list(Step)
+    assert [step.name for step in connection.steps] == [s for s in Step if s != Step.TOKEN]
     assert all(step.ok for step in connection.steps)
     by_name = {step.name: step for step in connection.steps}
     assert by_name["resolve"].facts == {
