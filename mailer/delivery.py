@@ -335,9 +335,12 @@ def _send_via(email: OutboundEmail, route: Route, routes: _Routes, health: Healt
     if waiting is not None:
         return waiting
     try:
-        smtp = pool.connection(route, deadline=routes.deadline)
-        result = smtp.send(
-            _message(email, route), from_addr=route.from_address, to_addrs=[email.to_address]
+        result = pool.send(
+            route,
+            _message(email, route),
+            deadline=routes.deadline,
+            from_addr=route.from_address,
+            to_addrs=[email.to_address],
         )
     except SmtpError as error:
         return _after_error(email, error, routes, health, route=route)

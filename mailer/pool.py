@@ -11,7 +11,7 @@ import time
 from dataclasses import dataclass
 
 from mailer.routing import Route
-from smtp_integration.transport import SmtpConnection
+from smtp_integration.transport import Reason, SendResult, SmtpConnection, SmtpError, Step
 from tenants.models import EmailTransport
 
 # Providers drop idle sessions after a while; past these a connection is checked or replaced.
@@ -65,6 +65,27 @@ class ConnectionPool:
         connection.deadline = min(time.monotonic() + SEND_DEADLINE, deadline)
         entries[route.pool_key] = _Entry(connection, time.monotonic())
         return connection
+
+    def send(
+        self, route: Route, message, *, deadline: float, from_addr: str, to_addrs: list[str]
+    ) -> SendResult:
+        """Send ``message`` over the route's connection, opened or reused.
+
+        A reused session that the server closed while it sat idle (providers do, at times of
+        their choosing) fails at its first command, before anything was handed over: that
+        send is made again once on a new connection, as if the old one had not been kept.
+        """
+        reused = route.pool_key in self._entries
+        smtp = self.connection(route, deadline=deadline)
+        try:
+            return smtp.send(message, from_addr=from_addr, to_addrs=to_addrs)
+        except SmtpError as error:
+            dropped = error.step == Step.MAIL_FROM and error.reason == Reason.CONNECTION_LOST
+            if not (reused and dropped):
+                raise
+        self._close(route.pool_key)
+        smtp = self.connection(route, deadline=deadline)
+        return smtp.send(message, from_addr=from_addr, to_addrs=to_addrs)
 
     def discard(self, route: Route) -> None:
         """Forget the route's connection after an error left it in an unknown state."""

@@ -251,6 +251,14 @@ class SmtpTestServer:
             self._controller.stop()
             self._running = False
 
+    def drop_sessions(self) -> None:
+        """Close every open session and keep listening, as providers do with idle ones."""
+
+        async def close() -> None:
+            self._close_sessions()
+
+        asyncio.run_coroutine_threadsafe(close(), self._controller.loop).result(timeout=5)
+
     def _close_sessions(self) -> None:
         for session in list(self._sessions):
             if session.transport is not None:

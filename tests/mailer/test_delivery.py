@@ -87,6 +87,21 @@ def test_a_421_is_retried_then_sent(mailer_tenant, configure_smtp, tenant_smtp):
     assert event.metadata["attempts"] == 2 and event.metadata["transport"] == "custom"
 
 
+def test_a_kept_session_the_server_closed_is_opened_again_without_a_retry(
+    mailer_tenant, configure_smtp, tenant_smtp
+):
+    server = tenant_smtp[0]
+    configure_smtp(server)
+    finished(queue())
+    server.drop_sessions()  # as providers do with sessions idle for a while
+
+    [row] = finished(queue())
+
+    assert (row.status, row.attempts) == ("sent", 1)
+    assert len(server.messages) == 2
+    assert server.connections == 2
+
+
 def test_a_550_fails_once_and_is_audited(mailer_tenant, configure_smtp, tenant_smtp):
     server = tenant_smtp[0]
     configure_smtp(server)

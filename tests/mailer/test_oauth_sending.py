@@ -76,6 +76,7 @@ def test_a_token_is_asked_for_again_as_it_expires(oauth_tenant, oauth_smtp_serve
 
     finished(*otps(1, "early-"))
     time.sleep(1.5)
+    oauth_smtp_server.drop_sessions()  # the next email signs in again, with a new token
     [later] = finished(*otps(1, "later-"))
 
     assert later.status == "sent"
@@ -88,6 +89,7 @@ def test_a_token_the_server_stops_taking_is_replaced_once_at_once(
     oauth_tenant("microsoft")
     finished(*otps(1, "first-"))
     oauth.issued.clear()  # the provider forgot its tokens (revoked, rotated keys)
+    oauth_smtp_server.drop_sessions()
 
     started = time.monotonic()
     [second] = finished(*otps(1, "second-"))
@@ -104,6 +106,7 @@ def test_a_revoked_client_pauses_the_tenant_and_tells_its_admins(
     oauth_tenant("microsoft")
     finished(*otps(1, "before-"))
     oauth.revoke_client(OAUTH.client_id)
+    oauth_smtp_server.drop_sessions()
 
     [held] = otps(1, "after-")
     config = wait_for(

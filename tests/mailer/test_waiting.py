@@ -22,12 +22,13 @@ def test_a_rate_limited_backlog_is_claimed_at_most_twice_per_email(
 
     assert [row.status for row in rows] == ["sent"] * 30
     assert max(row.claims for row in rows) <= 2
-    # Each waited for a slot of its own: at most five a second went out (the server sees them
-    # a few milliseconds after the limiter let them go).
+    # Each waited for a slot of its own: at most five a second went out. The server sees them
+    # some milliseconds after the limiter let them go, more on a busy machine: a late arrival
+    # shortens the next gap, hence the margin (without the limit the gaps are near 0).
     arrivals = sorted(m.received_at for m in platform_smtp.messages)
     gaps = [later - earlier for earlier, later in zip(arrivals, arrivals[5:], strict=False)]
     assert len(arrivals) == 30
-    assert min(gaps) >= 0.9, gaps
+    assert min(gaps) >= 0.7, gaps
 
 
 def test_a_paused_integrations_emails_wait_unclaimed_until_a_save(

@@ -11,7 +11,7 @@ from django_tenants.utils import schema_context
 from audit.models import AuditEvent
 from cymmetri.crypto import DecryptionError, key_id
 from smtp_integration.models import SmtpConfig
-from smtp_integration.secrets import password_open, password_seal
+from smtp_integration.secrets import password_open, password_seal, secret_open, secret_seal
 from tests.smtp_servers import SMTP_PASSWORD
 from tests.support import smtp_form_data as form_data
 
@@ -79,3 +79,25 @@ def test_rotate_encryption_keys_re_encrypts_under_the_first_key(in_tenant_a, set
     assert password_open(config) == "rotate-me"
     call_command("rotate_encryption_keys")
     assert "Re-encrypted 0 secrets" in capsys.readouterr().out
+
+
+def test_rotation_re_encrypts_oauth_secrets_too(in_tenant_a, settings, capsys):
+    old, new = os.urandom(32), os.urandom(32)
+    settings.FIELD_ENCRYPTION_KEYS = [old]
+    config = SmtpConfig(
+        host="smtp.office365.com",
+        port=587,
+        from_address="noreply@acme.test",
+        auth_method="oauth2",
+        oauth_provider="microsoft",
+    )
+    secret_seal(config, "oauth_secret", "client-secret-value")
+    config.save()
+
+    settings.FIELD_ENCRYPTION_KEYS = [new, old]
+    call_command("rotate_encryption_keys")
+    assert "Re-encrypted 1 secret under key" in capsys.readouterr().out
+
+    config.refresh_from_db()
+    settings.FIELD_ENCRYPTION_KEYS = [new]
+    assert secret_open(config, "oauth_secret") == "client-secret-value"
