@@ -106,7 +106,12 @@ def _custom_route(schema_name: str, secret_id, version: int, config: SmtpConfig)
         host=config.host,
         port=config.port,
         tls_mode=config.tls_mode,
-        username=config.username,
+        username=(
+            secret_open_for_sending(config, "username")
+            if config.username_sealed
+            else config.username
+        ),
+        username_is_secret=config.username_sealed,
         password="" if config.uses_oauth else secret_open_for_sending(config, "password"),
         token_source=(
             OAuthTokenSource(

@@ -12,14 +12,17 @@ from dataclasses import dataclass
 
 from django.utils.crypto import salted_hmac
 
+from cymmetri.crypto import DecryptionError
 from smtp_integration.models import (
+    CONFIG_FIELDS,
     CREDENTIAL_FIELDS,
     OAUTH_BINDING_FIELDS,
     AuthMethod,
     OAuthProvider,
     SmtpConfig,
 )
-from smtp_integration.secrets import secret_open
+from smtp_integration.providers import provider_for_host
+from smtp_integration.secrets import secret_open, username_open
 
 
 @dataclass(frozen=True)
@@ -47,12 +50,34 @@ def secret_label(data: Mapping) -> str:
     return "client secret"
 
 
+def username_is_secret(data: Mapping) -> bool:
+    """Whether these settings' username is itself a credential (Postmark's API token): the
+    provider recognised from the host says so."""
+    if data.get("auth_method") == AuthMethod.OAUTH2:
+        return False
+    provider = provider_for_host(data.get("host"))
+    return provider is not None and provider.username_is_secret
+
+
+def stored_values(config: SmtpConfig) -> dict:
+    """The stored settings as they were typed: a sealed username opened (None when it cannot
+    be read any more, which nothing typed equals)."""
+    values = {name: getattr(config, name) for name in CONFIG_FIELDS}
+    if config.username_sealed:
+        try:
+            values["username"] = username_open(config)
+        except DecryptionError:
+            values["username"] = None
+    return values
+
+
 def binding_changes(data: Mapping, config: SmtpConfig | None) -> list[str]:
     """The fields binding this data's secret that differ from the stored configuration."""
     binding = secret_kind(data).binding
     if config is None:
         return list(binding)
-    return [name for name in binding if data.get(name, "") != getattr(config, name)]
+    stored = stored_values(config)
+    return [name for name in binding if data.get(name, "") != stored[name]]
 
 
 def stored_secret_applies(data: Mapping, config: SmtpConfig | None) -> bool:

@@ -420,7 +420,9 @@ def _connection_rejected(error) -> str:
 
 
 def _secret_unreadable(error) -> str:
-    what = "OAuth 2.0 secret" if error.detail == "oauth_secret" else "password"
+    what = {"oauth_secret": "OAuth 2.0 secret", "username": "username (an API token)"}.get(
+        error.detail, "password"
+    )
     return (
         f"The stored {what} can't be read with the current keys: enter it again under "
         "Integrations → Email SMTP and save"

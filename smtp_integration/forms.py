@@ -9,6 +9,7 @@ from cryptography.hazmat.primitives.asymmetric.rsa import RSAPrivateKey
 from cryptography.hazmat.primitives.serialization import load_pem_private_key
 from django import forms
 
+from cymmetri.crypto import DecryptionError
 from cymmetri.validators import reject_control_characters
 from smtp_integration.credentials import (
     binding_changes,
@@ -16,6 +17,7 @@ from smtp_integration.credentials import (
     secret_label,
     secret_needed,
     stored_secret_applies,
+    username_is_secret,
 )
 from smtp_integration.diagnostics import host_blocked_text
 from smtp_integration.models import (
@@ -25,6 +27,7 @@ from smtp_integration.models import (
     OAuthProvider,
     SmtpConfig,
 )
+from smtp_integration.secrets import username_open
 from smtp_integration.selectors import smtp_policy
 from smtp_integration.transport import (
     DnsUnavailable,
@@ -71,6 +74,13 @@ BINDING_NAMES = {
     "oauth_client_email": "service account",
     "oauth_key_id": "key",
 }
+
+
+class SecretTextarea(forms.Textarea):
+    """A textarea for a secret (a private key): what was typed is never rendered again."""
+
+    def format_value(self, value):
+        return None
 
 
 class SmtpConfigForm(forms.Form):
@@ -141,7 +151,7 @@ class SmtpConfigForm(forms.Form):
         max_length=MAX_KEY_FILE,
         required=False,
         strip=False,
-        widget=forms.Textarea(
+        widget=SecretTextarea(
             attrs={
                 "rows": 4,
                 "spellcheck": "false",
@@ -220,6 +230,7 @@ class SmtpConfigForm(forms.Form):
         if config is not None and "initial" not in kwargs:
             kwargs["initial"] = {name: getattr(config, name) for name in CONFIG_FIELDS}
         super().__init__(*args, **kwargs)
+        self._hide_secret_username()
         if not self.policy.allow_plaintext:
             self.fields["tls_mode"].choices = [
                 choice for choice in TlsMode.choices if choice[0] != TlsMode.NONE
@@ -240,6 +251,32 @@ class SmtpConfigForm(forms.Form):
             self.fields["oauth_key"].help_text = (
                 "Leave empty to keep the stored key. Changing the server or mailbox requires "
                 "it again."
+            )
+
+    @property
+    def dropped_secrets(self) -> set[str]:
+        """Secret fields the admin typed into that the re-shown form leaves empty (after an
+        error): the page says so beside each, so that nothing is lost silently."""
+        if not self.is_bound or not self.errors:
+            return set()
+        hidden = {"password", "oauth_secret", "oauth_key"}
+        if isinstance(self.fields["username"].widget, forms.PasswordInput):
+            hidden.add("username")
+        return {name for name in hidden if str(self.data.get(name, "")).strip()}
+
+    def _hide_secret_username(self) -> None:
+        """A username that is a credential is typed like a password and never shown again."""
+        sealed = self.config is not None and self.config.username_sealed
+        if not (sealed or (self.is_bound and username_is_secret(self.data))):
+            return
+        field = self.fields["username"]
+        field.widget = forms.PasswordInput(render_value=False, attrs=field.widget.attrs)
+        if sealed:
+            self.initial["username"] = ""
+            field.widget.attrs["placeholder"] = f"{self.config.username} (stored encrypted)"
+            field.help_text = (
+                "This provider's username is an API token: it is stored encrypted and never "
+                "shown again. Leave empty to keep it; a new one requires the password again."
             )
 
     # --- fields --------------------------------------------------------------------------
@@ -278,6 +315,13 @@ class SmtpConfigForm(forms.Form):
 
     def clean_username(self) -> str:
         value = self.cleaned_data["username"]
+        sealed = self.config is not None and self.config.username_sealed
+        if sealed and value.strip() == self.config.username:
+            raise forms.ValidationError(
+                "That is the stored token's mask, not the token. Type the token itself, or "
+                "leave the field empty to keep the stored one.",
+                code="mask",
+            )
         reject_control_characters(value)
         return value.strip()
 
@@ -369,6 +413,7 @@ class SmtpConfigForm(forms.Form):
             data.update(dict.fromkeys(OAUTH_FIELDS, ""), oauth_secret="")
         data.pop("oauth_key", None)
         data.pop("oauth_key_file", None)
+        self._keep_stored_username(data)
         kind = secret_kind(data)
         if (
             kind.name not in self.errors
@@ -378,6 +423,18 @@ class SmtpConfigForm(forms.Form):
         ):
             self.add_error(self.secret_field(data), self._secret_required_message(data))
         return data
+
+    def _keep_stored_username(self, data: dict) -> None:
+        """An empty username keeps a stored one that is a credential (never shown again)."""
+        config = self.config
+        if data.get("username") or "username" in self.errors or "host" not in data:
+            return
+        if config is None or not config.username_sealed or not username_is_secret(data):
+            return
+        try:
+            data["username"] = username_open(config)
+        except DecryptionError:
+            self.add_error("username", "The stored token cannot be read any more; enter it again.")
 
     def _clean_oauth(self, data: dict) -> None:
         """The chosen provider's fields: required ones present, the key read, the rest blank."""

@@ -61,7 +61,10 @@ class SmtpConfig(models.Model):
     tls_mode = models.CharField(
         max_length=10, choices=TlsMode.choices, default=TlsMode.STARTTLS.value
     )
+    # Where the provider's username is itself a credential (Postmark's API token), it is
+    # sealed in username_encrypted and this holds only its mask ("••••a1b2").
     username = models.CharField(max_length=254, blank=True)
+    username_encrypted = models.TextField(blank=True)
     auth_method = models.CharField(
         max_length=10, choices=AuthMethod.choices, default=AuthMethod.PASSWORD.value
     )
@@ -117,6 +120,10 @@ class SmtpConfig(models.Model):
     @property
     def has_password(self) -> bool:
         return bool(self.password_encrypted)
+
+    @property
+    def username_sealed(self) -> bool:
+        return bool(self.username_encrypted)
 
     @property
     def has_oauth_secret(self) -> bool:

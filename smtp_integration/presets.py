@@ -32,6 +32,8 @@ def presets_for_page() -> list[dict]:
                 "key": provider.key,
                 "name": provider.name,
                 "username_hint": provider.username_hint,
+                "username_is_secret": provider.username_is_secret,
+                "username_default": provider.username_default,
                 "password_hint": provider.password_hint,
                 "auth_methods": list(provider.auth_methods),
                 "oauth_provider": provider.oauth_provider,

@@ -77,6 +77,9 @@ class Provider:
     oauth_provider: str = ""
     oauth_username_hint: str = ""
     note: str = ""  # one sentence the admin should know before choosing
+    # The provider's username is itself a credential (an API token): sealed like the password.
+    username_is_secret: bool = False
+    username_default: str = ""  # the same for every account (SendGrid's "apikey"): filled in
     checked: date = CHECKED
     _compiled: tuple[re.Pattern, ...] = field(init=False, repr=False, compare=False)
 
@@ -125,6 +128,7 @@ SENDGRID = Provider(
         SmtpEndpoint("smtp.sendgrid.net", 2525, STARTTLS),
     ),
     username_hint="The literal word apikey.",
+    username_default="apikey",
     password_hint=(  # noqa: S106 - help text, not a password
         "An API key with the Mail Send permission."
     ),
@@ -158,6 +162,7 @@ POSTMARK = Provider(
         SmtpEndpoint("smtp-broadcasts.postmarkapp.com", 587, STARTTLS, "Broadcast stream"),
     ),
     username_hint="Your Postmark Server API token (the same token is the password).",
+    username_is_secret=True,
     password_hint=(  # noqa: S106 - help text, not a password
         "The same Server API token."
     ),

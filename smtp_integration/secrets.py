@@ -8,10 +8,13 @@ from django.db import connection
 
 from cymmetri.crypto import DecryptionError, Keyring
 from smtp_integration.models import SmtpConfig
-from smtp_integration.transport import PermanentSmtpError, Reason, Step
+from smtp_integration.transport import PermanentSmtpError, Reason, Step, masked
 
-# Each sealed secret: the column that holds it and the name its ciphertext is bound to.
+# Each secret a sign-in method uses: the column that holds it and the name its ciphertext is
+# bound to.
 SEALED = {"password": "password_encrypted", "oauth_secret": "oauth_secret_encrypted"}
+# Everything sealed: those, and a username that is itself a credential.
+SEALED_COLUMNS = {**SEALED, "username": "username_encrypted"}
 
 
 class SecretUnreadable(PermanentSmtpError):
@@ -28,12 +31,12 @@ def secret_context(config: SmtpConfig, name: str) -> str:
 
 def secret_seal(config: SmtpConfig, name: str, value: str) -> None:
     sealed = Keyring.from_settings().encrypt(value, context=secret_context(config, name))
-    setattr(config, SEALED[name], sealed if value else "")
+    setattr(config, SEALED_COLUMNS[name], sealed if value else "")
 
 
 def secret_open(config: SmtpConfig, name: str) -> str:
     """The plaintext; raises DecryptionError rather than guess."""
-    sealed = getattr(config, SEALED[name])
+    sealed = getattr(config, SEALED_COLUMNS[name])
     if not sealed:
         return ""
     return Keyring.from_settings().decrypt(sealed, context=secret_context(config, name))
@@ -58,3 +61,15 @@ def password_seal(config: SmtpConfig, password: str) -> None:
 
 def password_open(config: SmtpConfig) -> str:
     return secret_open(config, "password")
+
+
+def username_store(config: SmtpConfig, username: str, *, secret: bool) -> None:
+    """Keep ``username`` as is, or, when it is a credential, sealed with only its mask shown."""
+    secret = secret and bool(username)
+    secret_seal(config, "username", username if secret else "")
+    config.username = masked(username) if secret else username
+
+
+def username_open(config: SmtpConfig) -> str:
+    """The username to sign in with (opened when sealed); raises DecryptionError."""
+    return secret_open(config, "username") if config.username_sealed else config.username

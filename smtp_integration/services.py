@@ -18,6 +18,8 @@ from smtp_integration.credentials import (
     secret_label,
     secret_needed,
     settings_fingerprint,
+    stored_values,
+    username_is_secret,
 )
 from smtp_integration.models import (
     CONFIG_FIELDS,
@@ -27,7 +29,7 @@ from smtp_integration.models import (
     SmtpConnectionTest,
     TestOutcome,
 )
-from smtp_integration.secrets import SEALED, secret_seal
+from smtp_integration.secrets import SEALED, secret_seal, username_store
 from smtp_integration.signals import smtp_config_changed
 from tenants.models import EmailHealth, EmailTransport
 from tenants.selectors import tenant_current
@@ -61,7 +63,7 @@ def smtp_config_save(*, actor, data: dict, request: HttpRequest | None = None) -
         config = SmtpConfig.objects.select_for_update().first()
         created = config is None
         config = config or SmtpConfig()
-        before = {name: getattr(config, name) for name in CONFIG_FIELDS}
+        before = stored_values(config)
         # Callers other than the form may leave out fields: those keep their stored values.
         data = _normalised(
             {name: data.get(name, before[name]) for name in CONFIG_FIELDS}
@@ -88,7 +90,8 @@ def smtp_config_save(*, actor, data: dict, request: HttpRequest | None = None) -
 
         for name in CONFIG_FIELDS:
             setattr(config, name, data[name])
-        changed = [name for name in CONFIG_FIELDS if getattr(config, name) != before[name]]
+        username_store(config, data["username"], secret=username_is_secret(data))
+        changed = [name for name in CONFIG_FIELDS if data[name] != before[name]]
         changed += [name for name in SEALED if data[name]]
         if created:
             config.enabled = True

@@ -12,7 +12,7 @@ from django.utils import timezone
 from audit.models import AuditAction
 from audit.services import audit_record
 from cymmetri.throttle import Throttle
-from smtp_integration.credentials import secret_for_use, settings_fingerprint
+from smtp_integration.credentials import secret_for_use, settings_fingerprint, username_is_secret
 from smtp_integration.diagnostics import explain, step_detail
 from smtp_integration.models import (
     CONFIG_FIELDS,
@@ -110,6 +110,7 @@ def _server(data: dict, secret: str) -> SmtpServerConfig:
         port=data["port"],
         tls_mode=data["tls_mode"],
         username=data.get("username", ""),
+        username_is_secret=username_is_secret(data),
         password="" if oauth else secret,
         token_source=OAuthTokenSource(unsaved, secret) if oauth else None,
         local_hostname=settings.PLATFORM_EMAIL_DOMAIN,

@@ -10,6 +10,7 @@ from cymmetri.throttle import RateLimited
 from smtp_integration.forms import SmtpConfigForm
 from smtp_integration.models import CHANGE_PERMISSION
 from smtp_integration.presets import presets_for_page
+from smtp_integration.providers import provider_for_host
 from smtp_integration.selectors import (
     email_delivery_status,
     platform_from_address,
@@ -30,15 +31,17 @@ def integrations_index(request: HttpRequest) -> HttpResponse:
     return render(request, "integrations/index.html", {"email_status": status})
 
 
-def _page(request, *, config, form, test_result=None, test_error="", status=200):
+def _page(request, *, config, form, test_result=None, test_error="", tested=False, status=200):
     context = {
         "config": config,
         "form": form,
         "status": email_delivery_status(config),
         "last_test": smtp_last_test(),
         "presets": presets_for_page(),
+        "current_preset": getattr(provider_for_host(form["host"].value()), "key", ""),
         "test_result": test_result,
         "test_error": test_error,
+        "tested": tested,
         "tab": "configuration",
         "platform_from": platform_from_address(),
     }
@@ -91,14 +94,27 @@ def email_smtp_test(request: HttpRequest) -> HttpResponse:
     if not form.is_valid():
         status = 400
     if request.headers.get("X-Requested-With") == "fetch":
-        return render(
-            request,
-            "integrations/email_smtp/_test_result.html",
-            {"form": form, "test_result": result, "test_error": error},
-            status=status,
-        )
+        field_errors = {
+            name: [str(message) for message in messages_]
+            for name, messages_ in form.errors.items()
+            if name != "__all__"
+        }
+        context = {
+            "form": form,
+            "test_result": result,
+            "test_error": error,
+            "tested": True,
+            "field_errors": field_errors,
+        }
+        return render(request, "integrations/email_smtp/_test_result.html", context, status=status)
     return _page(
-        request, config=config, form=form, test_result=result, test_error=error, status=status
+        request,
+        config=config,
+        form=form,
+        test_result=result,
+        test_error=error,
+        tested=True,
+        status=status,
     )
 
 

@@ -42,7 +42,7 @@ HOST = "127.0.0.1"
 LOOPBACK_NETWORKS = ("127.0.0.0/8", "::1/128")
 SMTP_USERNAME = "apikey"
 SMTP_PASSWORD = "Sm7p-pa55word-do-not-leak"
-SERVER_NAMES = ("localhost", "smtp.test")
+SERVER_NAMES = ("localhost", "smtp.test", "smtp.postmarkapp.com")
 # Steps a reply can be scripted at; "data" is the reply after the final dot.
 SCRIPTABLE_STEPS = ("greeting", "ehlo", "auth", "mail_from", "rcpt", "data")
 AUTH_MECHANISMS = ("PLAIN", "LOGIN")

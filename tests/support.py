@@ -77,6 +77,10 @@ def oauth_form_data(server, provider: str = "microsoft", **overrides) -> dict:
     return data
 
 
+POSTMARK_HOST = "smtp.postmarkapp.com"
+POSTMARK_TOKEN = "3f9a1c2e-5b7d-4e8f-9a0b-1c2d3e4f5a6b"
+
+
 def smtp_form_data(server, **overrides) -> dict:
     """What an admin types on the Email SMTP page to configure the test ``server``."""
     from tests.smtp_servers import SMTP_PASSWORD, SMTP_USERNAME
@@ -120,3 +124,26 @@ def wait_for(
         time.sleep(interval)
     state = f": {describe()}" if describe else ""
     pytest.fail(f"{message or f'Timed out after {timeout} s waiting for {predicate}'}{state}")
+
+
+def schema_dump() -> str:
+    """The current tenant schema's data, as an operator's pg_dump shows it."""
+    import subprocess
+
+    from django.db import connection
+
+    params = connection.get_connection_params()
+    command = [
+        "pg_dump",
+        "--data-only",
+        "--schema",
+        connection.schema_name,
+        "--host",
+        params.get("host") or "127.0.0.1",
+        "--port",
+        str(params.get("port") or 5432),
+        "--username",
+        params.get("user") or "postgres",
+        params["dbname"] if "dbname" in params else params["database"],
+    ]
+    return subprocess.run(command, capture_output=True, text=True, check=True).stdout

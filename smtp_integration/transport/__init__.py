@@ -28,7 +28,7 @@ from smtp_integration.transport.policy import (
     ssl_context_for,
 )
 from smtp_integration.transport.probe import probe
-from smtp_integration.transport.text import printable
+from smtp_integration.transport.text import masked, printable
 from smtp_integration.transport.types import (
     SESSION_STEPS,
     AccessToken,
@@ -73,6 +73,7 @@ __all__ = [
     "TokenUnavailable",
     "TransientSmtpError",
     "build_message",
+    "masked",
     "parse_host",
     "printable",
     "probe",

@@ -28,9 +28,13 @@ def authenticate(
     return code, reply
 
 
-def secret_forms(username: str, password: str) -> list[str]:
-    """The password as a careless server might echo it: as typed and as sent on the wire."""
-    return [password, _plain_token(username, password), _b64(password)]
+def secret_forms(username: str, password: str, *, username_is_secret: bool = False) -> list[str]:
+    """The password (and a username that is a credential) as a careless server might echo
+    them: as typed and as sent on the wire."""
+    forms = [password, _plain_token(username, password), _b64(password)]
+    if username_is_secret:
+        forms += [username, _b64(username)]
+    return forms
 
 
 def _plain_token(username: str, password: str) -> str:

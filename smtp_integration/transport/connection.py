@@ -39,7 +39,7 @@ from smtp_integration.transport.policy import (
     resolve_and_check,
     ssl_context_for,
 )
-from smtp_integration.transport.text import printable
+from smtp_integration.transport.text import masked, printable
 from smtp_integration.transport.types import (
     Reason,
     SendResult,
@@ -90,8 +90,15 @@ class SmtpConnection:
         self._open_steps = 0
         self._broken = False
         self._deadline = Deadline(deadline, on_expiry=self._cut)
-        self._secrets = secret_forms(config.username, config.password)
+        self._secrets = secret_forms(
+            config.username, config.password, username_is_secret=config.username_is_secret
+        )
         self._token = None
+
+    @property
+    def _username_shown(self) -> str:
+        username = self.config.username
+        return masked(username) if self.config.username_is_secret else username
 
     @property
     def deadline(self) -> float | None:
@@ -343,7 +350,7 @@ class SmtpConnection:
             )
         username, password = self.config.username, self.config.password
         code, reply = authenticate(self._client, mechanism, username, password)
-        facts = {"username": username, "mechanism": mechanism}
+        facts = {"username": self._username_shown, "mechanism": mechanism}
         self._expect(Step.AUTH, code, reply, facts=facts)
         return _Done(facts, code, reply)
 
@@ -376,7 +383,7 @@ class SmtpConnection:
             # try with a new one, and no more.
             self._fetch_token(fresh=True)
             code, reply = self._sign_in_with_token(mechanism)
-        facts = {"username": self.config.username, "mechanism": mechanism}
+        facts = {"username": self._username_shown, "mechanism": mechanism}
         self._expect(Step.AUTH, code, reply, facts=facts)
         return _Done(facts, code, reply)
 

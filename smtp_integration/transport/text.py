@@ -13,3 +13,12 @@ def printable(text: str, limit: int | None) -> str:
     if limit is not None and len(text) > limit:
         return text[: limit - 1] + "…"
     return text
+
+
+MASK = "\u2022" * 4
+
+
+def masked(secret: str) -> str:
+    """A credential as people may see it: its last four characters, when it is long enough
+    for those to give nothing away (e.g. "\u2022\u2022\u2022\u2022a1b2")."""
+    return MASK + secret[-4:] if len(secret) >= 12 else MASK

@@ -156,8 +156,10 @@ class SmtpServerConfig:
     host: str
     port: int
     tls_mode: str
-    username: str = ""
+    username: str = field(default="", repr=False)
     password: str = field(default="", repr=False)
+    # The username is a credential too (an API token): never shown, masked in facts.
+    username_is_secret: bool = False
     local_hostname: str | None = None
     token_source: TokenSource | None = field(default=None, repr=False, compare=False)
 

@@ -44,23 +44,37 @@
     credentialsChanged();
   }
 
-  presetSelect.addEventListener("change", function () {
-    var preset = presets.find(function (p) { return p.key === presetSelect.value; });
+  // Show a preset's servers and hints; with apply, fill the form with its first server.
+  function showPreset(preset, apply) {
     endpointSelect.innerHTML = "";
     if (!preset) { endpointField.hidden = true; hint.hidden = true; return; }
+    var current = 0;
     preset.endpoints.forEach(function (endpoint, index) {
       var option = document.createElement("option");
       option.value = String(index);
       option.textContent = endpoint.label;
       endpointSelect.appendChild(option);
+      if (endpoint.host === value("host") && String(endpoint.port) === value("port")) current = index;
     });
     endpointField.hidden = preset.endpoints.length < 2;
-    applyEndpoint(preset.endpoints[0]);
-    var oauth = preset.auth_methods[0] === "oauth2";
-    setAuthMethod(preset.auth_methods[0]);
-    if (preset.oauth_provider) { field("oauth_provider").value = preset.oauth_provider; providerChanged(); }
+    var method = apply ? preset.auth_methods[0] : value("auth_method");
+    if (apply) {
+      applyEndpoint(preset.endpoints[0]);
+      setAuthMethod(method);
+      // A username that is the same for every account is filled in; one that was filled in
+      // for another preset is cleared.
+      var defaults = presets.map(function (p) { return p.username_default; }).filter(Boolean);
+      var username = field("username");
+      if (preset.username_default && !username.value) username.value = preset.username_default;
+      else if (defaults.indexOf(username.value) >= 0 && username.value !== preset.username_default) username.value = "";
+      if (preset.oauth_provider) { field("oauth_provider").value = preset.oauth_provider; providerChanged(); }
+    } else {
+      endpointSelect.value = String(current);
+    }
+    // A username that is an API token is typed like a password (and stored like one).
+    field("username").type = preset.username_is_secret ? "password" : "text";
     hint.textContent = "";
-    var lines = oauth
+    var lines = method === "oauth2"
       ? [["Sign in: ", "OAuth 2.0" + (preset.auth_methods.indexOf("password") >= 0 ? " (a password still works: choose it below)" : "")], ["Mailbox: ", preset.oauth_username_hint]]
       : [["Username: ", preset.username_hint], ["Password: ", preset.password_hint]];
     if (preset.note) lines.unshift(["Note: ", preset.note]);
@@ -73,10 +87,14 @@
       hint.appendChild(line);
     });
     hint.hidden = false;
-    if (!preset.endpoints[0].host) field("host").focus();
-  });
+    if (apply && !preset.endpoints[0].host) field("host").focus();
+  }
+  function chosenPreset() {
+    return presets.find(function (p) { return p.key === presetSelect.value; });
+  }
+  presetSelect.addEventListener("change", function () { showPreset(chosenPreset(), true); });
   endpointSelect.addEventListener("change", function () {
-    var preset = presets.find(function (p) { return p.key === presetSelect.value; });
+    var preset = chosenPreset();
     if (preset) applyEndpoint(preset.endpoints[Number(endpointSelect.value)]);
   });
 
@@ -192,6 +210,7 @@
         var current = document.getElementById("test-result");
         if (fresh && current) {
           current.replaceWith(fresh);
+          showFieldErrors(fresh);
           fresh.scrollIntoView({ behavior: "smooth", block: "nearest" });
         }
       })
@@ -205,4 +224,34 @@
         testButton.textContent = label;
       });
   });
+
+  // A test's validation errors, beside the fields they are about (as a failed Save shows them).
+  function showFieldErrors(result) {
+    all("[data-test-error]", form).forEach(function (element) { element.remove(); });
+    all(".field--test-error", form).forEach(function (element) {
+      element.classList.remove("field--error", "field--test-error");
+    });
+    var source = result.querySelector("#test-field-errors");
+    var errors = source ? JSON.parse(source.textContent) : {};
+    var first = null;
+    Object.keys(errors).forEach(function (name) {
+      var element = field(name);
+      if (element instanceof RadioNodeList) element = element[0];
+      var box = element && element.closest(".field");
+      if (!box) return;
+      if (!box.classList.contains("field--error")) box.classList.add("field--error", "field--test-error");
+      errors[name].forEach(function (message) {
+        var line = document.createElement("p");
+        line.className = "field__error";
+        line.setAttribute("data-test-error", "");
+        line.textContent = message;
+        box.appendChild(line);
+      });
+      first = first || element;
+    });
+    if (first) first.focus();
+  }
+
+  // The provider of the stored (or just typed) server, chosen again on load.
+  if (presetSelect.value) showPreset(chosenPreset(), false);
 })();

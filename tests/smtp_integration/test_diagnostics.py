@@ -114,6 +114,15 @@ def test_auth_failed_names_the_usual_mistake(host, hint):
     assert hint in message
 
 
+@pytest.mark.parametrize("host", ["mail.acme.test", "smtp.mailersend.net", "10.0.0.5"])
+def test_auth_failed_on_another_server_names_no_other_providers_convention(host):
+    failed = classify_reply("auth", 535, "5.7.8 Authentication credentials invalid")
+    failed.host = host
+    message = explain(failed)
+    assert "check the username and password" in message
+    assert "apikey" not in message and "SendGrid" not in message
+
+
 def test_sender_rejected_names_the_address_to_verify():
     rejected = classify_reply("mail_from", 550, "5.7.1 Sender not verified")
     rejected.mailbox = "noreply@example.com"

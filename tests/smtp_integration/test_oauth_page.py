@@ -4,14 +4,12 @@ the page, against a real HTTPS token endpoint and an SMTP server that checks its
 from __future__ import annotations
 
 import json
-import subprocess
 
 import pytest
-from django.db import connection
 
 from audit.models import AuditEvent
 from smtp_integration.models import SmtpConfig, SmtpConnectionTest
-from tests.support import OAUTH, oauth_form_data
+from tests.support import OAUTH, oauth_form_data, schema_dump
 from tests.support import smtp_form_data as form_data
 
 PAGE = "/integrations/email-smtp/"
@@ -357,27 +355,9 @@ def test_oauth_secrets_are_nowhere_in_plaintext(
     records = json.dumps(list(AuditEvent.objects.values("action", "metadata")), default=str)
     records += json.dumps(list(SmtpConnectionTest.objects.values()), default=str)
     # The database as a whole, as an operator's dump of the tenant's schema shows it.
-    dump = subprocess.run(
-        ["pg_dump", "--data-only", "--schema", connection.schema_name, *_pg_args()],
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout
+    dump = schema_dump()
     for secret in (OAUTH.client_secret, private_key_line, *issued):
         assert secret not in page
         assert secret not in records
         assert secret not in caplog.text
         assert secret not in dump
-
-
-def _pg_args() -> list[str]:
-    params = connection.get_connection_params()
-    return [
-        "--host",
-        params.get("host") or "127.0.0.1",
-        "--port",
-        str(params.get("port") or 5432),
-        "--username",
-        params.get("user") or "postgres",
-        params["dbname"] if "dbname" in params else params["database"],
-    ]

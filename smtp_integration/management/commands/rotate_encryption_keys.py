@@ -4,12 +4,13 @@ from django_tenants.utils import get_tenant_model, tenant_context
 
 from cymmetri.crypto import Keyring
 from smtp_integration.models import SmtpConfig
-from smtp_integration.secrets import SEALED, secret_context
+from smtp_integration.secrets import SEALED_COLUMNS, secret_context
 
 
 class Command(BaseCommand):
     help = (
-        "Re-encrypt every tenant's SMTP secrets (password, OAuth client secret or private key) "
+        "Re-encrypt every tenant's SMTP secrets (password, OAuth client secret or private key, "
+        "a username that is an API token) "
         "under the first FIELD_ENCRYPTION_KEYS key. "
         "Afterwards the older keys can be removed."
     )
@@ -20,7 +21,7 @@ class Command(BaseCommand):
         for tenant in get_tenant_model().objects.exclude(schema_name="public"):
             with tenant_context(tenant), transaction.atomic():
                 for config in SmtpConfig.objects.select_for_update():
-                    for name, column in SEALED.items():
+                    for name, column in SEALED_COLUMNS.items():
                         sealed = getattr(config, column)
                         if not sealed:
                             continue
