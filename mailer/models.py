@@ -105,3 +105,10 @@ class OutboundEmail(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} to {self.to_address} ({self.status})"
+
+    @property
+    def status_label(self) -> str:
+        """The status as people read it: a queued email held by a paused SMTP is "Paused"."""
+        if self.status == EmailStatus.QUEUED and self.waiting_for == WaitReason.SMTP_PAUSED:
+            return "Paused"
+        return self.get_status_display()

@@ -102,6 +102,9 @@ class SmtpConfig(models.Model):
     updated_by_email = models.EmailField(blank=True)
     # When the secret in use (password, client secret or key) was last entered.
     secret_changed_at = models.DateTimeField(null=True, blank=True)
+    # The keyed digest of the saved settings, secret included (credentials.settings_fingerprint):
+    # the connection tests with the same digest are tests of exactly these settings.
+    settings_digest = models.CharField(max_length=64, blank=True)
 
     health = models.CharField(
         max_length=10, choices=EmailHealth.choices, default=EmailHealth.UNKNOWN
@@ -120,6 +123,13 @@ class SmtpConfig(models.Model):
     @property
     def has_password(self) -> bool:
         return bool(self.password_encrypted)
+
+    @property
+    def health_text(self) -> str:
+        """The health as the status card says it: "Not used yet" only if it never was."""
+        if self.health == EmailHealth.UNKNOWN and self.last_success_at:
+            return "Waiting for the next email"
+        return self.get_health_display()
 
     @property
     def username_sealed(self) -> bool:

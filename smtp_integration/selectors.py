@@ -9,7 +9,7 @@ from django.conf import settings
 from django.urls import reverse
 
 from cymmetri.db import server_cursor
-from smtp_integration.models import SmtpConfig, SmtpConnectionTest
+from smtp_integration.models import SmtpConfig, SmtpConnectionTest, TestOutcome
 from smtp_integration.transport import SmtpPolicy
 from tenants.models import EmailHealth
 
@@ -94,9 +94,18 @@ def email_delivery_status(config: SmtpConfig | None) -> EmailDeliveryStatus:
             detail=f"{config.host} is switched off: email goes through the platform default.",
             url=url,
         )
-    if config.health in (EmailHealth.FAILING, EmailHealth.PAUSED):
+    if config.health == EmailHealth.PAUSED:
+        reason = config.last_failure_reason or f"{config.host} refused this configuration"
         return EmailDeliveryStatus(
-            label=f"Custom SMTP active, {config.get_health_display().lower()}",
+            label="Custom SMTP paused",
+            tone="red",
+            from_address=_formatted_from(config),
+            detail=f"{reason.rstrip('.')}. Emails wait until you fix the settings and save.",
+            url=url,
+        )
+    if config.health == EmailHealth.FAILING:
+        return EmailDeliveryStatus(
+            label="Custom SMTP active, failing",
             tone="red",
             from_address=_formatted_from(config),
             detail=config.last_failure_reason or f"Sending through {config.host} is failing.",
@@ -111,8 +120,14 @@ def email_delivery_status(config: SmtpConfig | None) -> EmailDeliveryStatus:
     )
 
 
-def smtp_last_test() -> SmtpConnectionTest | None:
-    return SmtpConnectionTest.objects.first()
+def smtp_settings_test(config: SmtpConfig | None) -> SmtpConnectionTest | None:
+    """The latest connection test of exactly the saved settings (secret included)."""
+    if config is None or not config.settings_digest:
+        return None
+    finished = SmtpConnectionTest.objects.filter(
+        fingerprint=config.settings_digest, outcome__in=[TestOutcome.PASSED, TestOutcome.FAILED]
+    )
+    return finished.first()
 
 
 @dataclass(frozen=True)

@@ -30,8 +30,9 @@ from smtp_integration.models import (
     TestOutcome,
 )
 from smtp_integration.secrets import SEALED, secret_seal, username_store
+from smtp_integration.selectors import smtp_settings_test
 from smtp_integration.signals import smtp_config_changed
-from tenants.models import EmailHealth, EmailTransport
+from tenants.models import DeliverabilityStatus, EmailHealth, EmailTransport
 from tenants.selectors import tenant_current
 from tenants.services import tenant_email_status_set
 
@@ -43,7 +44,8 @@ class SaveResult:
     config: SmtpConfig
     created: bool
     changed_fields: list[str]
-    tested: bool
+    tested: bool  # these very settings passed Test connection
+    last_test: SmtpConnectionTest | None  # the latest test of these very settings
 
 
 def _status_sync(config: SmtpConfig | None) -> None:
@@ -54,7 +56,12 @@ def _status_sync(config: SmtpConfig | None) -> None:
     else:
         transport = EmailTransport.CUSTOM if config.enabled else EmailTransport.CUSTOM_DISABLED
         health = config.health
-    tenant_email_status_set(tenant=tenant_current(), transport=transport, health=health)
+    # The From domain is checked only while the tenant's own SMTP sends: otherwise the last
+    # result says nothing any more (the daily check would clear it too, up to a day later).
+    deliverability = None if transport == EmailTransport.CUSTOM else DeliverabilityStatus.UNKNOWN
+    tenant_email_status_set(
+        tenant=tenant_current(), transport=transport, health=health, deliverability=deliverability
+    )
 
 
 def smtp_config_save(*, actor, data: dict, request: HttpRequest | None = None) -> SaveResult:
@@ -98,14 +105,16 @@ def smtp_config_save(*, actor, data: dict, request: HttpRequest | None = None) -
         else:
             config.version += 1
         if rebound or data[kind.name]:
-            _health_reset(config)  # new server or secret: the old failures say nothing now
+            # New server or secret: what the old one did says nothing about it.
+            _health_reset(config)
+            config.last_success_at = config.last_failure_at = None
+        config.settings_digest = settings_fingerprint(data, secret)
         config.updated_by = actor
         config.updated_by_email = actor.email
         config.save()
 
-        tested = SmtpConnectionTest.objects.filter(
-            outcome=TestOutcome.PASSED, fingerprint=settings_fingerprint(data, secret)
-        ).exists()
+        last_test = smtp_settings_test(config)
+        tested = last_test is not None and last_test.outcome == TestOutcome.PASSED
         audit_record(
             AuditAction.SMTP_CREATED if created else AuditAction.SMTP_UPDATED,
             request=request,
@@ -122,7 +131,9 @@ def smtp_config_save(*, actor, data: dict, request: HttpRequest | None = None) -
             },
         )
         _status_sync(config)
-    return SaveResult(config=config, created=created, changed_fields=changed, tested=tested)
+    return SaveResult(
+        config=config, created=created, changed_fields=changed, tested=tested, last_test=last_test
+    )
 
 
 def _normalised(data: dict) -> dict:

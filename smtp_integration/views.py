@@ -15,7 +15,7 @@ from smtp_integration.selectors import (
     email_delivery_status,
     platform_from_address,
     smtp_config_get,
-    smtp_last_test,
+    smtp_settings_test,
 )
 from smtp_integration.services import (
     smtp_config_delete,
@@ -36,7 +36,7 @@ def _page(request, *, config, form, test_result=None, test_error="", tested=Fals
         "config": config,
         "form": form,
         "status": email_delivery_status(config),
-        "last_test": smtp_last_test(),
+        "settings_test": smtp_settings_test(config),
         "presets": presets_for_page(),
         "current_preset": getattr(provider_for_host(form["host"].value()), "key", ""),
         "test_result": test_result,
@@ -58,15 +58,21 @@ def email_smtp(request: HttpRequest) -> HttpResponse:
         return _page(request, config=config, form=form, status=400)
     result = smtp_config_save(actor=request.user, data=form.cleaned_data, request=request)
     verb = "saved and active" if result.created else "saved"
-    messages.success(
-        request,
-        f"Your SMTP settings are {verb}: new email goes through {result.config.host} from now on.",
-    )
-    if not result.tested:
+    host = result.config.host
+    saved = f"Your SMTP settings are {verb}: new email goes through {host} from now on"
+    if result.tested:
+        messages.success(request, f"{saved}.")
+    elif result.last_test is not None:
+        messages.error(
+            request,
+            f"{saved}, but the last test of these settings failed: every email goes to a server "
+            "that refused it. Fix the settings and save, or switch custom SMTP off.",
+        )
+    else:
         messages.warning(
             request,
-            "These settings have not passed Test connection yet. Run it now to make sure "
-            "your users receive their emails.",
+            f"{saved}. These settings have not passed Test connection yet: run it now to make "
+            "sure your users receive their emails.",
         )
     if form.port_warning:
         messages.warning(request, form.port_warning)

@@ -39,7 +39,7 @@ class EmailHealth(models.TextChoices):
     UNKNOWN = "unknown", "Not used yet"
     OK = "ok", "Healthy"
     FAILING = "failing", "Failing"
-    PAUSED = "paused", "Paused: authentication failed"
+    PAUSED = "paused", "Paused"  # the reason is the config's last_failure_reason
 
 
 class DeliverabilityStatus(models.TextChoices):

@@ -196,6 +196,7 @@
     var label = testButton.textContent;
     testButton.disabled = true;
     testButton.textContent = "Testing…";
+    var tested = snapshot();
     fetch(form.getAttribute("data-test-url"), {
       method: "POST",
       body: new FormData(form),
@@ -211,6 +212,10 @@
         if (fresh && current) {
           current.replaceWith(fresh);
           showFieldErrors(fresh);
+          var outcome = fresh.querySelector("[data-testid=test-outcome]");
+          // Settings the test refused as invalid go to Save unasked: it refuses them too.
+          if (outcome) lastTest = { snapshot: tested, ok: outcome.textContent.trim() === "Passed" };
+          else if (fresh.querySelector("#test-field-errors")) lastTest = { snapshot: tested, ok: true };
           fresh.scrollIntoView({ behavior: "smooth", block: "nearest" });
         }
       })
@@ -250,6 +255,41 @@
       first = first || element;
     });
     if (first) first.focus();
+  }
+
+  // --- Save asks first when these very settings have not passed a test ------------------------
+  function snapshot() {
+    var data = new FormData(form);
+    data.delete("csrfmiddlewaretoken");
+    data.delete("oauth_key_file");
+    return new URLSearchParams(data).toString();
+  }
+  // The saved settings' own test, as the page shows them (the form is the saved settings).
+  var savedTest = form.getAttribute("data-saved-test");
+  var lastTest = savedTest ? { snapshot: snapshot(), ok: savedTest === "passed" } : null;
+  var confirmDialog = $("#save-confirm");
+  var confirmed = false;
+  form.addEventListener("submit", function (event) {
+    if (event.submitter && event.submitter.hasAttribute("data-test-button")) return;
+    if (confirmed || !confirmDialog || typeof confirmDialog.showModal !== "function") return;
+    var state = lastTest && lastTest.snapshot === snapshot() ? (lastTest.ok ? "passed" : "failed") : "untested";
+    if (state === "passed") return;
+    event.preventDefault();
+    $("[data-confirm-failed]", confirmDialog).hidden = state !== "failed";
+    $("[data-confirm-untested]", confirmDialog).hidden = state !== "untested";
+    confirmDialog.showModal();
+  });
+  if (confirmDialog) {
+    $("[data-confirm-save]", confirmDialog).addEventListener("click", function () {
+      confirmed = true;
+      confirmDialog.close();
+      form.requestSubmit($("[data-save-button]"));
+    });
+    $("[data-confirm-test]", confirmDialog).addEventListener("click", function () {
+      confirmDialog.close();
+      testButton.click();
+    });
+    $("[data-confirm-cancel]", confirmDialog).addEventListener("click", function () { confirmDialog.close(); });
   }
 
   // The provider of the stored (or just typed) server, chosen again on load.

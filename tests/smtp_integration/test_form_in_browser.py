@@ -89,7 +89,10 @@ def test_the_provider_is_remembered_and_a_token_username_is_never_shown(
         page.locator("#id_password").fill(POSTMARK_TOKEN)
         page.get_by_label("From address").fill("noreply@acme.test")
         page.get_by_role("button", name="Save").click()
+        seen["asked"] = page.locator("#save-confirm [data-confirm-untested]").inner_text()
+        page.get_by_role("button", name="Save anyway").click()
         page.locator(".messages").wait_for()
+        seen["message"] = page.locator(".messages").inner_text()
 
         page.goto(live_server_url("production.localhost", PAGE))
         seen["preset"] = page.get_by_label("Provider", exact=True).input_value()
@@ -102,8 +105,54 @@ def test_the_provider_is_remembered_and_a_token_username_is_never_shown(
 
     seen = browser(flow)
     assert seen["typed_as"] == "password"
+    assert seen["asked"].startswith("These settings have not passed Test connection")
+    assert "have not passed Test connection yet" in seen["message"]
     assert seen["preset"] == "postmark"
     assert "Server API token" in seen["hint"]
     assert seen["placeholder"] == "\u2022" * 4 + POSTMARK_TOKEN[-4:] + " (stored encrypted)"
     assert not seen["html_has_token"]
     assert seen["host"] == POSTMARK_HOST
+
+
+def test_saving_settings_whose_test_failed_asks_first_and_shows_it_in_red(
+    browser, live_server_url, smtp_server
+):
+    def flow(page):
+        seen = {}
+        open_as_admin(page, live_server_url, PAGE)
+        page.get_by_label("Host").fill("localhost")
+        page.get_by_label("Port").fill(str(smtp_server.port))
+        page.locator("#id_username").fill("user@acme.test")
+        page.locator("#id_password").fill("wrong-password")
+        page.get_by_label("From address").fill("noreply@acme.test")
+        page.get_by_role("button", name="Test connection").click()
+        page.locator("[data-testid=test-outcome]").wait_for()
+        seen["outcome"] = page.locator("[data-testid=test-outcome]").inner_text()
+
+        page.get_by_role("button", name="Save").click()
+        dialog = page.locator("#save-confirm")
+        seen["asked"] = dialog.locator("[data-confirm-failed]").inner_text()
+        both_widths(page, "email-smtp-save-confirm")
+        page.get_by_role("button", name="Cancel").click()
+        seen["still_here"] = page.locator("#id_password").input_value()
+
+        page.get_by_role("button", name="Save").click()
+        page.get_by_role("button", name="Save anyway").click()
+        page.locator(".messages").wait_for()
+        seen["message"] = page.locator(".messages").inner_text()
+        seen["badges"] = page.locator(".status-card__head .badge").all_inner_texts()
+        seen["settings_test"] = page.locator("[data-testid=settings-test]").inner_text()
+        both_widths(page, "email-smtp-saved-after-failed-test")
+        return seen
+
+    seen = browser(flow)
+    assert seen["outcome"] == "Failed"
+    assert seen["asked"] == (
+        "Your last test of these settings failed: every email will go to a server that "
+        "refused it. Save anyway?"
+    )
+    assert seen["still_here"] == "wrong-password"
+    assert "the last test of these settings failed" in seen["message"]
+    assert seen["badges"] == ["Custom SMTP active", "Last test failed"]
+    assert seen["settings_test"].startswith("Failed")
+    assert "Authentication failed" in seen["settings_test"]
