@@ -108,3 +108,11 @@ def shot(page, name: str) -> None:
     """A full-page screenshot in var/screenshots/, to look at what the test saw."""
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=SCREENSHOTS / f"{name}.png", full_page=True)
+
+
+def shots(page, name: str) -> None:
+    """Screenshots at a desktop's width (1280 px) and a phone's (390 px)."""
+    shot(page, f"{name}-1280")
+    page.set_viewport_size({"width": 390, "height": 844})
+    shot(page, f"{name}-390")
+    page.set_viewport_size({"width": 1280, "height": 900})

@@ -4,19 +4,12 @@ provider remembered after a Save, with a token username never shown again."""
 
 import pytest
 
-from tests.live import open_as_admin, shot
+from tests.live import open_as_admin, shots
 from tests.support import POSTMARK_HOST, POSTMARK_TOKEN
 
 pytestmark = pytest.mark.browser
 
 PAGE = "/integrations/email-smtp/"
-
-
-def both_widths(page, name):
-    shot(page, f"{name}-1280")
-    page.set_viewport_size({"width": 390, "height": 844})
-    shot(page, f"{name}-390")
-    page.set_viewport_size({"width": 1280, "height": 900})
 
 
 def error_beside(page, field_id):
@@ -43,7 +36,7 @@ def test_errors_stay_beside_their_fields(browser, live_server_url, smtp_server):
             error_beside(page, "id_from_address").locator(".field__error").all_inner_texts()
         )
         seen["focused"] = page.evaluate("document.activeElement.id")
-        both_widths(page, "email-smtp-test-errors")
+        shots(page, "email-smtp-test-errors")
 
         page.get_by_role("button", name="Save").click()
         page.locator("[data-testid=save-errors]").wait_for()
@@ -59,7 +52,7 @@ def test_errors_stay_beside_their_fields(browser, live_server_url, smtp_server):
         )
         seen["preset"] = page.get_by_label("Provider", exact=True).input_value()
         seen["old_heading"] = "Fix these before testing" in page.content()
-        both_widths(page, "email-smtp-save-errors")
+        shots(page, "email-smtp-save-errors")
         return seen
 
     seen = browser(flow)
@@ -100,7 +93,7 @@ def test_the_provider_is_remembered_and_a_token_username_is_never_shown(
         seen["placeholder"] = page.locator("#id_username").get_attribute("placeholder")
         seen["html_has_token"] = POSTMARK_TOKEN in page.content()
         seen["host"] = page.get_by_label("Host").input_value()
-        both_widths(page, "email-smtp-postmark-saved")
+        shots(page, "email-smtp-postmark-saved")
         return seen
 
     seen = browser(flow)
@@ -132,7 +125,7 @@ def test_saving_settings_whose_test_failed_asks_first_and_shows_it_in_red(
         page.get_by_role("button", name="Save").click()
         dialog = page.locator("#save-confirm")
         seen["asked"] = dialog.locator("[data-confirm-failed]").inner_text()
-        both_widths(page, "email-smtp-save-confirm")
+        shots(page, "email-smtp-save-confirm")
         page.get_by_role("button", name="Cancel").click()
         seen["still_here"] = page.locator("#id_password").input_value()
 
@@ -142,7 +135,7 @@ def test_saving_settings_whose_test_failed_asks_first_and_shows_it_in_red(
         seen["message"] = page.locator(".messages").inner_text()
         seen["badges"] = page.locator(".status-card__head .badge").all_inner_texts()
         seen["settings_test"] = page.locator("[data-testid=settings-test]").inner_text()
-        both_widths(page, "email-smtp-saved-after-failed-test")
+        shots(page, "email-smtp-saved-after-failed-test")
         return seen
 
     seen = browser(flow)

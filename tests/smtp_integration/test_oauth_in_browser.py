@@ -3,7 +3,7 @@ in as the admin types, Test connection shows the Token step, Save keeps the secr
 
 import pytest
 
-from tests.live import open_as_admin, shot
+from tests.live import open_as_admin, shots
 from tests.support import OAUTH, TENANTS
 
 pytestmark = pytest.mark.browser
@@ -39,23 +39,20 @@ def test_microsoft_365_with_oauth_in_the_browser(
         seen["outcome"] = page.locator("[data-testid=test-outcome]").inner_text()
         seen["steps"] = page.locator(".step__name").all_inner_texts()
         seen["secret_kept"] = page.get_by_label("Client secret").input_value()
-        shot(page, "email-smtp-oauth-tested-1280")
         page.set_viewport_size({"width": 390, "height": 844})
         seen["widest"] = page.evaluate(
             "Math.max(...[...document.querySelectorAll('main .card, main aside')]"
             ".map(e => e.getBoundingClientRect().right))"
         )
-        shot(page, "email-smtp-oauth-tested-390")
         page.set_viewport_size({"width": 1280, "height": 900})
+        shots(page, "email-smtp-oauth-tested")
 
         page.get_by_role("button", name="Save").click()
         page.locator(".messages").wait_for()
         seen["badge"] = page.locator("[data-testid=status-badge]").inner_text()
         seen["secret_rendered"] = OAUTH.client_secret in page.content()
         seen["stored_note"] = page.locator("#oauth").inner_text()
-        shot(page, "email-smtp-oauth-saved-1280")
-        page.set_viewport_size({"width": 390, "height": 844})
-        shot(page, "email-smtp-oauth-saved-390")
+        shots(page, "email-smtp-oauth-saved")
         return seen
 
     seen = browser(flow)
