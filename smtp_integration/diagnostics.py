@@ -163,13 +163,19 @@ def _token_detail(facts: dict) -> str:
 
 
 def host_blocked_text(error: HostBlocked) -> str:
-    """Which address the host is, or resolves to, and why it is refused."""
+    """Why the host is refused. An address typed as the host is named with its kind; a name is
+    never followed to its address, and reads exactly like a name that does not resolve: else
+    the answers would map the platform's internal names (db, redis) for anyone who asks."""
+    if not error.literal:
+        return unresolvable_text(error.host)
     category = BlockedCategory(error.category).label
     if error.embedded is not None:
         category = f"{category} (it embeds {error.embedded})"
-    if error.literal:
-        return f"{error.host} is {category}"
-    return f"{error.host} resolves to {error.address}, {category}"
+    return f"{error.host} is {category}"
+
+
+def unresolvable_text(host: str) -> str:
+    return f"{host} does not resolve to an address the platform may connect to"
 
 
 def _server_said(error: SmtpError) -> str:
@@ -182,6 +188,8 @@ def _where(error: SmtpError) -> str:
 
 
 def _host_blocked(error) -> str:
+    if not error.literal:
+        return _unresolvable(error)
     return (
         f"{host_blocked_text(error)}; ask your operator to allow this network if the server "
         "really is there"
@@ -205,8 +213,9 @@ def _invalid_host(error) -> str:
 
 def _unresolvable(error) -> str:
     return (
-        f"{error.host} does not resolve: check the spelling, or wait for a new DNS record "
-        "to propagate"
+        f"{unresolvable_text(error.host)}: check the spelling, wait for a new DNS record to "
+        "propagate, or, for your own relay on a private network, ask your operator to allow "
+        "that network"
     )
 
 

@@ -19,7 +19,7 @@ from smtp_integration.credentials import (
     stored_secret_applies,
     username_is_secret,
 )
-from smtp_integration.diagnostics import host_blocked_text
+from smtp_integration.diagnostics import host_blocked_text, unresolvable_text
 from smtp_integration.models import (
     CONFIG_FIELDS,
     OAUTH_FIELDS,
@@ -74,6 +74,17 @@ BINDING_NAMES = {
     "oauth_client_email": "service account",
     "oauth_key_id": "key",
 }
+
+
+def _unresolvable_message(host: str) -> str:
+    return (
+        f"{unresolvable_text(host)}: check the spelling. If it is your own relay on a private "
+        "network, ask your operator to allow that network."
+    )
+
+
+# Fields never sent back to the browser once typed (a username only where it is a token).
+SECRETS = frozenset({"password", "oauth_secret", "oauth_key", "username"})
 
 
 class SecretTextarea(forms.Textarea):
@@ -259,9 +270,9 @@ class SmtpConfigForm(forms.Form):
         error): the page says so beside each, so that nothing is lost silently."""
         if not self.is_bound or not self.errors:
             return set()
-        hidden = {"password", "oauth_secret", "oauth_key"}
+        hidden = SECRETS - {"username"}
         if isinstance(self.fields["username"].widget, forms.PasswordInput):
-            hidden.add("username")
+            hidden |= {"username"}
         return {name for name in hidden if str(self.data.get(name, "")).strip()}
 
     def _hide_secret_username(self) -> None:
@@ -536,13 +547,16 @@ class SmtpConfigForm(forms.Form):
                 host, port, self.policy, timeout=HOST_RESOLVE_TIMEOUT
             )
         except HostBlocked as exc:
+            if not exc.literal:  # exactly as a name that does not resolve (see diagnostics)
+                self.add_error("host", _unresolvable_message(host))
+                return
             self.add_error(
                 "host",
                 f"{host_blocked_text(exc)}: the platform does not connect there. If this is "
                 "your own relay on a private network, ask your operator to allow that network.",
             )
         except HostUnresolvable:
-            self.add_error("host", f"{host} does not resolve to any address; check the spelling.")
+            self.add_error("host", _unresolvable_message(host))
         except DnsUnavailable:
             self.add_error("host", f"{host} could not be looked up right now; try again shortly.")
         except PortNotAllowed as exc:

@@ -1,3 +1,5 @@
+from datetime import timedelta
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
@@ -6,8 +8,9 @@ from django.views.decorators.http import require_POST
 
 from cymmetri.crypto import DecryptionError
 from cymmetri.decorators import permission_required_page
-from cymmetri.throttle import RateLimited
-from smtp_integration.forms import SmtpConfigForm
+from cymmetri.throttle import RateLimited, Throttle
+from smtp_integration.credentials import username_is_secret
+from smtp_integration.forms import SECRETS, SmtpConfigForm
 from smtp_integration.models import CHANGE_PERMISSION
 from smtp_integration.presets import presets_for_page
 from smtp_integration.providers import provider_for_host
@@ -31,7 +34,17 @@ def integrations_index(request: HttpRequest) -> HttpResponse:
     return render(request, "integrations/index.html", {"email_status": status})
 
 
-def _page(request, *, config, form, test_result=None, test_error="", tested=False, status=200):
+def _page(
+    request,
+    *,
+    config,
+    form,
+    test_result=None,
+    test_error="",
+    tested=False,
+    save_error="",
+    status=200,
+):
     context = {
         "config": config,
         "form": form,
@@ -42,10 +55,22 @@ def _page(request, *, config, form, test_result=None, test_error="", tested=Fals
         "test_result": test_result,
         "test_error": test_error,
         "tested": tested,
+        "save_error": save_error,
         "tab": "configuration",
         "platform_from": platform_from_address(),
     }
     return render(request, "integrations/email_smtp/configure.html", context, status=status)
+
+
+SAVES_PER_WINDOW = 20
+# Per admin, before the form looks the host up: Save must not be a free DNS oracle either.
+SAVE_THROTTLE = Throttle(
+    "throttle:smtp-save",
+    SAVES_PER_WINDOW,
+    timedelta(minutes=10),
+    f"You have saved {SAVES_PER_WINDOW} times in the last 10 minutes. Try again in {{wait}}; "
+    "what you typed is still here (except secrets).",
+)
 
 
 @permission_required_page(CHANGE_PERMISSION)
@@ -53,6 +78,14 @@ def email_smtp(request: HttpRequest) -> HttpResponse:
     config = smtp_config_get()
     if request.method != "POST":
         return _page(request, config=config, form=SmtpConfigForm(config=config))
+    try:
+        SAVE_THROTTLE.take(str(request.user.pk))
+    except RateLimited as exc:
+        # Shown unvalidated (validating looks the host up): the typed values, no secrets.
+        hidden = SECRETS if username_is_secret(request.POST) else SECRETS - {"username"}
+        typed = {name: value for name, value in request.POST.items() if name not in hidden}
+        form = SmtpConfigForm(initial=typed, config=config)
+        return _page(request, config=config, form=form, save_error=str(exc), status=429)
     form = SmtpConfigForm(request.POST, request.FILES, config=config)
     if not form.is_valid():
         return _page(request, config=config, form=form, status=400)

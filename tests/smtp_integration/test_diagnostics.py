@@ -25,13 +25,22 @@ def error(reason, *, permanent=True, **attributes) -> SmtpError:
     return kind(reason=reason, **attributes)
 
 
-def test_host_blocked():
-    blocked = HostBlocked(
-        "smtp.example.com", ipaddress.ip_address("10.0.0.5"), BlockedCategory.PRIVATE
+def test_a_blocked_name_reads_like_a_name_that_does_not_resolve():
+    blocked = HostBlocked("db", ipaddress.ip_address("10.0.0.5"), BlockedCategory.PRIVATE)
+    expected = (
+        "db does not resolve to an address the platform may connect to: check the spelling, "
+        "wait for a new DNS record to propagate, or, for your own relay on a private network, "
+        "ask your operator to allow that network"
     )
+    assert explain(blocked) == explain(HostUnresolvable("db")) == expected
+
+
+def test_a_blocked_address_says_what_kind_it_is():
+    address = ipaddress.ip_address("10.0.0.5")
+    blocked = HostBlocked("10.0.0.5", address, BlockedCategory.PRIVATE, literal=True)
     assert explain(blocked) == (
-        "smtp.example.com resolves to 10.0.0.5, a private address; ask your operator to allow "
-        "this network if the server really is there"
+        "10.0.0.5 is a private address; ask your operator to allow this network if the "
+        "server really is there"
     )
 
 
@@ -50,7 +59,8 @@ def test_invalid_host():
 
 def test_unresolvable():
     assert explain(HostUnresolvable("smtp.exmaple.com")).startswith(
-        "smtp.exmaple.com does not resolve: check the spelling"
+        "smtp.exmaple.com does not resolve to an address the platform may connect to: check "
+        "the spelling"
     )
 
 

@@ -251,7 +251,12 @@ def test_private_and_metadata_hosts_are_refused_unless_allow_listed(admin_client
     for url in (PAGE, TEST):
         response = admin_client_a.post(url, data)
         assert response.status_code == 400
-        assert "the platform does not connect there" in response.content.decode()
+        refusal = (
+            "does not resolve to an address the platform may connect to"
+            if host == "localhost"  # a name: never followed to its address (see below)
+            else "the platform does not connect there"
+        )
+        assert refusal in response.content.decode()
     assert not SmtpConfig.objects.exists()
     assert not SmtpConnectionTest.objects.exists()
 
@@ -298,6 +303,35 @@ def test_remove_after_confirmation(admin_client_a, smtp_server, tenant_a):
     assert not SmtpConfig.objects.exists()
     assert AuditEvent.objects.filter(action="admin.integration_email_smtp_deleted").count() == 1
     assert Tenant.objects.get(pk=tenant_a.pk).email_transport == "platform_default"
+
+
+def test_an_internal_name_reads_exactly_like_a_name_that_does_not_exist(admin_client_a, settings):
+    """Else the page maps the platform's internal names (db, redis) for anyone who asks."""
+    settings.SMTP_ALLOWED_PRIVATE_NETWORKS = []
+    server = type("S", (), {"port": 587, "mode": "starttls"})()
+
+    def refusal(url, host):
+        html = admin_client_a.post(url, form_data(server, host=host)).content.decode()
+        start = html.index(host + " does not resolve")
+        return html[start : html.index("<", start)].replace(host, "HOST")
+
+    for url in (PAGE, TEST):
+        internal, missing = refusal(url, "localhost"), refusal(url, "nothing-here.invalid")
+        assert internal == missing
+        assert "127.0.0.1" not in internal and "loopback" not in internal
+
+
+def test_saves_are_limited_per_admin(admin_client_a, smtp_server):
+    from smtp_integration.views import SAVES_PER_WINDOW
+
+    for _ in range(SAVES_PER_WINDOW):
+        assert save(admin_client_a, form_data(smtp_server)).status_code == 200
+    refused = admin_client_a.post(PAGE, form_data(smtp_server, from_name="Kept"))
+
+    assert refused.status_code == 429
+    html = refused.content.decode()
+    assert f"You have saved {SAVES_PER_WINDOW} times in the last 10 minutes" in html
+    assert 'value="Kept"' in html  # what was typed stays
 
 
 def test_only_tenant_admins_may_use_the_page(member_client_a, smtp_server):
