@@ -168,6 +168,10 @@ SMTP_ALLOWED_PORTS = env_ports("SMTP_ALLOWED_PORTS", "25,465,587,2525")
 SMTP_ALLOWED_PRIVATE_NETWORKS = env_networks("SMTP_ALLOWED_PRIVATE_NETWORKS")
 SMTP_ALLOW_PLAINTEXT = env_bool("SMTP_ALLOW_PLAINTEXT", False)
 SMTP_CA_FILE = env_str("SMTP_CA_FILE", None)
+# Development only: the local mail catcher as a tenant's SMTP preset, let through the policy
+# (its address, its port, TLS mode "none": smtp_integration.selectors.smtp_policy).
+# Ignored unless DEBUG.
+DEV_MAIL_CATCHER = next(iter(env_hostports("DEV_MAIL_CATCHER")), "")
 DELIVERABILITY_NAMESERVERS = env_hostports("DELIVERABILITY_NAMESERVERS")
 # OAuth 2.0 sign-in to tenants' SMTP: the token endpoints of Microsoft and Google, and the
 # HTTPS ports token endpoints may use (the same address rules as SMTP hosts apply).

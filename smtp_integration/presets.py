@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from smtp_integration.providers import PROVIDERS
+from smtp_integration.selectors import dev_mail_catcher
 from smtp_integration.transport import TlsMode
 
 
@@ -40,6 +41,27 @@ def presets_for_page() -> list[dict]:
                 "oauth_username_hint": provider.oauth_username_hint,
                 "note": provider.note,
                 "endpoints": endpoints,
+            }
+        )
+    catcher = dev_mail_catcher()
+    if catcher is not None:
+        host, port = catcher
+        presets.append(
+            {
+                "key": "dev_mail_catcher",
+                "name": "Local mail catcher (development only)",
+                "username_hint": "None: leave it empty.",
+                "username_is_secret": False,
+                "username_default": "",
+                "password_hint": "None.",
+                "auth_methods": ["password"],
+                "oauth_provider": "",
+                "oauth_username_hint": "",
+                "note": "The catcher `make run` starts: it prints every email in the terminal "
+                "and keeps it in var/mail/. Not offered in production.",
+                "endpoints": [
+                    {"host": host, "port": port, "tls_mode": TlsMode.NONE, "label": "Local"}
+                ],
             }
         )
     return presets

@@ -47,17 +47,35 @@ def smtp_config_for_sending() -> SmtpConfig | None:
 
 
 def smtp_policy() -> SmtpPolicy:
-    """Where tenants' SMTP connections may go: SMTP_ALLOWED_PORTS and friends."""
+    """Where tenants' SMTP connections may go: SMTP_ALLOWED_PORTS and friends, and in
+    development the local mail catcher (DEV_MAIL_CATCHER)."""
+    ports = {int(port) for port in settings.SMTP_ALLOWED_PORTS}
+    networks = [
+        ipaddress.ip_network(c, strict=False) for c in settings.SMTP_ALLOWED_PRIVATE_NETWORKS
+    ]
+    plaintext = settings.SMTP_ALLOW_PLAINTEXT
+    catcher = dev_mail_catcher()
+    if catcher is not None:
+        address, port = catcher
+        ports.add(port)
+        networks.append(ipaddress.ip_network(address))
+        plaintext = True
     return SmtpPolicy(
-        allowed_ports=frozenset(int(port) for port in settings.SMTP_ALLOWED_PORTS),
+        allowed_ports=frozenset(ports),
         allowed_https_ports=frozenset(int(port) for port in settings.OAUTH_ALLOWED_PORTS),
-        allowed_networks=tuple(
-            ipaddress.ip_network(cidr, strict=False)
-            for cidr in settings.SMTP_ALLOWED_PRIVATE_NETWORKS
-        ),
-        allow_plaintext=settings.SMTP_ALLOW_PLAINTEXT,
+        allowed_networks=tuple(networks),
+        allow_plaintext=plaintext,
         ca_file=settings.SMTP_CA_FILE or None,
     )
+
+
+def dev_mail_catcher() -> tuple[str, int] | None:
+    """The local mail catcher's address and port, in development only (never with DEBUG off)."""
+    value = settings.DEV_MAIL_CATCHER
+    if not value or not settings.DEBUG:
+        return None
+    host, _, port = value.rpartition(":")
+    return str(ipaddress.ip_address(host.strip("[]"))), int(port)
 
 
 def platform_from_address() -> str:

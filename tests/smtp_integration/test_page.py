@@ -440,3 +440,26 @@ def test_sending_options_are_saved_and_audited(admin_client_a, smtp_server):
     assert form["fallback_to_platform"].value() is True
     refused = admin_client_a.post(PAGE, form_data(smtp_server, password="", max_per_minute="0"))
     assert refused.status_code == 400
+
+
+def test_the_local_mail_catcher_is_a_preset_in_development_only(
+    admin_client_a, smtp_servers, settings
+):
+    catcher = smtp_servers("plain", auth=None)
+    settings.SMTP_ALLOWED_PORTS = frozenset({25, 465, 587, 2525})
+    settings.SMTP_ALLOWED_PRIVATE_NETWORKS = []
+    settings.SMTP_ALLOW_PLAINTEXT = False
+    settings.DEV_MAIL_CATCHER = f"127.0.0.1:{catcher.port}"
+    data = form_data(catcher, host="127.0.0.1", tls_mode="none", username="", password="")
+
+    settings.DEBUG = True
+    page = admin_client_a.get(PAGE).content.decode()
+    assert "Local mail catcher (development only)" in page
+    tested = admin_client_a.post(TEST, data).content.decode()
+    assert 'data-testid="test-outcome">Passed' in tested, tested
+    assert len(catcher.messages) == 1
+
+    settings.DEBUG = False  # production: the same setting does nothing
+    assert "Local mail catcher" not in admin_client_a.get(PAGE).content.decode()
+    assert admin_client_a.post(TEST, data).status_code == 400
+    assert len(catcher.messages) == 1
