@@ -463,3 +463,31 @@ def test_the_local_mail_catcher_is_a_preset_in_development_only(
     assert "Local mail catcher" not in admin_client_a.get(PAGE).content.decode()
     assert admin_client_a.post(TEST, data).status_code == 400
     assert len(catcher.messages) == 1
+
+
+def test_every_field_description_the_page_points_to_exists(
+    admin_client_a, smtp_server, postmark_server
+):
+    import re
+
+    from tests.support import POSTMARK_HOST, POSTMARK_TOKEN
+
+    def dangling(html: str) -> set[str]:
+        ids = set(re.findall(r'\sid="([^"]+)"', html))
+        pointed = {
+            name
+            for value in re.findall(r'aria-describedby="([^"]+)"', html)
+            for name in value.split()
+        }
+        return pointed - ids
+
+    pages = [admin_client_a.get(PAGE).content.decode()]
+    pages.append(admin_client_a.post(PAGE, form_data(smtp_server, port="x")).content.decode())
+    postmark = form_data(
+        postmark_server, host=POSTMARK_HOST, username=POSTMARK_TOKEN, password=POSTMARK_TOKEN
+    )
+    admin_client_a.post(PAGE, postmark)
+    pages.append(admin_client_a.get(PAGE).content.decode())
+    for html in pages:
+        assert "aria-describedby" in html
+        assert not dangling(html)
