@@ -199,11 +199,5 @@ class Gunicorn:
         finally:
             client.close()
 
-    def stop(self) -> None:
-        if self.process and self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+    stop = CeleryWorker.stop
+    kill = CeleryWorker.kill

@@ -141,7 +141,8 @@ def test_audit_archive_moves_old_events_to_a_compressed_file_in_one_audited_step
 
     call_command("audit_archive", "--older-than-days", "365", "--output", str(path))
 
-    lines = [json.loads(line) for line in gzip.open(path, "rt")]
+    with gzip.open(path, "rt") as archived:
+        lines = [json.loads(line) for line in archived]
     assert [line["id"] for line in lines] == [e.pk for e in old]
     assert lines[0]["recipient"] == "someone@example.com"
     assert lines[0]["metadata"] == {"kind": "otp"}
@@ -177,9 +178,12 @@ def test_audit_events_still_cannot_be_deleted_or_changed_by_anything_else(db, tm
 def test_a_plain_delete_of_old_events_is_refused_without_an_archive(db):
     old = event(days_ago=400)
 
-    with pytest.raises(DatabaseError, match="audit_archive"), transaction.atomic():
-        with connection.cursor() as cursor:
-            cursor.execute("DELETE FROM audit_auditevent WHERE id = %s", [old.pk])
+    with (
+        pytest.raises(DatabaseError, match="audit_archive"),
+        transaction.atomic(),
+        connection.cursor() as cursor,
+    ):
+        cursor.execute("DELETE FROM audit_auditevent WHERE id = %s", [old.pk])
     assert AuditEvent.objects.filter(pk=old.pk).exists()
 
 
