@@ -89,9 +89,27 @@ def _late(name: str, mark: dict | None, *, late_after: float, never_ok: bool) ->
     )
 
 
+def _periodic_late() -> float:
+    return max(60.0, 6 * settings.MAILER_SWEEP_SECONDS)
+
+
+def worker_check(hostname: str) -> Check:
+    """Whether the worker ``hostname`` (celery@host) has a live heartbeat."""
+    [seen] = [w for w in workers_read() if w["hostname"] == hostname] or [None]
+    if seen is None:
+        return Check("worker", False, f"no heartbeat from {hostname}")
+    queues = ", ".join(seen["queues"])
+    return Check("worker", True, f"{hostname} alive on {queues}", seen)
+
+
+def beat_check() -> Check:
+    mark = marks_read([Mark.BEAT])[Mark.BEAT]
+    return _late("beat", mark, late_after=_periodic_late(), never_ok=False)
+
+
 def _marks() -> list[Check]:
     marks = marks_read([Mark.BEAT, Mark.SWEEP, Mark.DELIVERABILITY])
-    periodic_late = max(60.0, 6 * settings.MAILER_SWEEP_SECONDS)
+    periodic_late = _periodic_late()
     return [
         _late("beat", marks[Mark.BEAT], late_after=periodic_late, never_ok=False),
         _late("sweeper", marks[Mark.SWEEP], late_after=periodic_late, never_ok=False),

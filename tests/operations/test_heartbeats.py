@@ -59,6 +59,9 @@ def test_a_killed_worker_vanishes_within_its_ttl_and_mailer_status_fails(
     assert (seen["pool"], seen["concurrency"]) == ("thread", 2)
     assert healthy["checks"]["beat"]["age_seconds"] < 5
     assert healthy["checks"]["sweeper"]["age_seconds"] < 5
+    # What a container's health check asks: is this one worker alive, has beat ticked.
+    call_command("mailer_status", "--worker", worker.name, stdout=StringIO())
+    call_command("mailer_status", "--beat", stdout=StringIO())
 
     worker.kill()
     killed = time.monotonic()
@@ -74,6 +77,9 @@ def test_a_killed_worker_vanishes_within_its_ttl_and_mailer_status_fails(
     assert code == 1
     assert broken["failed"] == ["workers_email", "workers_probes"]
     assert broken["checks"]["workers_email"]["summary"] == f"none on {worker.queue}"
+    with pytest.raises(CommandError) as one_worker:
+        call_command("mailer_status", "--worker", worker.name, stdout=StringIO())
+    assert one_worker.value.returncode == 1
 
 
 def test_a_worker_stopped_cleanly_leaves_at_once(committed, start_workers):
