@@ -8,11 +8,12 @@ from datetime import timedelta
 import pytest
 from django.db import connection
 from django.utils import timezone
+from prometheus_client import REGISTRY
 from prometheus_client.parser import text_string_to_metric_families
 
 from mailer.models import OutboundEmail
 from tests.mailer.helpers import finished, otps
-from tests.support import wait_for
+from tests.support import smtp_form_data, wait_for
 
 TOKEN = "scrape-token-for-tests"
 FORBIDDEN_LABELS = {"tenant", "schema", "recipient", "to", "to_address", "email", "domain"}
@@ -108,3 +109,17 @@ def test_metrics_refuse_a_scrape_without_the_token(web):
     assert web.get("/metrics")[0] == 401
     assert web.get("/metrics", token="nope")[0] == 401
     assert web.get("/healthz", host="10.1.1.1")[0] == 200
+
+
+def test_connection_tests_are_counted_by_outcome(admin_client_a, smtp_server):
+    def count(outcome: str) -> float:
+        return REGISTRY.get_sample_value("cymmetri_smtp_test_total", {"outcome": outcome}) or 0
+
+    passed, failed = count("passed"), count("failed")
+
+    admin_client_a.post("/integrations/email-smtp/test/", smtp_form_data(smtp_server))
+    admin_client_a.post(
+        "/integrations/email-smtp/test/", smtp_form_data(smtp_server, password="wrong")
+    )
+
+    assert (count("passed") - passed, count("failed") - failed) == (1, 1)
