@@ -4,8 +4,8 @@ FROM python:3.11-slim-bookworm
 
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_NO_CACHE_DIR=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1 \
-    # Every process of a container counts into this directory (prometheus_client
-    # multiprocess mode); it is a fresh tmpfs per container (docker-compose.yml).
+    # Every process counts into this directory (prometheus_client multiprocess mode);
+    # web, workers and beat share it as one tmpfs (docker-compose.yml).
     PROMETHEUS_MULTIPROC_DIR=/run/metrics \
     LOG_FORMAT=json
 
