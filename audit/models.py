@@ -20,6 +20,7 @@ class AuditAction(models.TextChoices):
     ADMIN_INVITED = "admin.user_invited", "Administrator invited"
     ADMIN_INVITATION_RESENT = "admin.user_invitation_resent", "Administrator invitation resent"
     EMAIL_CHANGED = "account.email_changed", "Email address changed"
+    AUDIT_ARCHIVED = "audit.archived", "Audit events archived and deleted"
 
 
 def _search_index(field: str) -> GinIndex:
@@ -71,3 +72,29 @@ class AuditEvent(models.Model):
             return AuditAction(self.action).label
         except ValueError:
             return self.action
+
+
+class AuditArchive(models.Model):
+    """One archive of old audit events, written by ``manage.py audit_archive``.
+
+    The database lets audit events be deleted only in the transaction that inserts this row
+    (its ``txid``), and only those older than its ``cutoff`` up to ``last_event_id``: no
+    other code can delete them. Append-only too.
+    """
+
+    created_at = models.DateTimeField(default=timezone.now)
+    cutoff = models.DateTimeField()
+    last_event_id = models.BigIntegerField()
+    events = models.PositiveBigIntegerField()
+    file_name = models.CharField(max_length=500)
+    sha256 = models.CharField(max_length=64)
+    txid = models.BigIntegerField(
+        unique=True,
+        db_default=models.Func(function="txid_current", output_field=models.BigIntegerField()),
+    )
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.events} events before {self.cutoff:%Y-%m-%d} in {self.file_name}"

@@ -26,7 +26,8 @@ from tests.smtp_servers import (  # noqa: E402
 )
 from tests.support import guarded  # noqa: E402
 
-BENCH_DB = "cymmetri_bench"
+# BENCH_DB: another database name, to run beside another checkout on the same server.
+BENCH_DB = os.environ.get("BENCH_DB", "cymmetri_bench")
 QUEUE = "bench"
 
 

@@ -28,3 +28,22 @@ def server_cursor() -> Iterator[psycopg.Cursor]:
         connection.cursor().close()
     with connection.wrap_database_errors, psycopg.Cursor(connection.connection) as cursor:
         yield cursor
+
+
+def delete_in_batches(*, table: str, key: str, where: str, params: list, batch: int) -> int:
+    """DELETE rows of ``table`` matching ``where``, ``batch`` rows per statement and each
+    statement its own transaction (call it outside atomic()), skipping rows other
+    transactions hold: no lock is held for long and nothing waits for it. Returns how many
+    rows went. ``table``, ``key`` and ``where`` are code, never input."""
+    sql = (
+        f"DELETE FROM {table} WHERE {key} IN ("  # noqa: S608
+        f"SELECT {key} FROM {table} WHERE {where} LIMIT %s FOR UPDATE SKIP LOCKED)"
+    )
+    deleted = 0
+    while True:
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [*params, batch])
+            count = cursor.rowcount
+        deleted += count
+        if count < batch:
+            return deleted

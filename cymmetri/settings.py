@@ -50,6 +50,8 @@ SHARED_APPS = [
     "django.contrib.admin",
     "django.contrib.staticfiles",
     "django.contrib.postgres",
+    # Health, readiness, metrics, heartbeats and retention: no models of its own.
+    "operations",
 ]
 TENANT_APPS = [
     "django.contrib.contenttypes",
@@ -74,6 +76,9 @@ TENANT_LIMIT_SET_CALLS = True
 AUTH_USER_MODEL = "accounts.User"
 
 MIDDLEWARE = [
+    # /healthz, /readyz and /metrics answer on any host name, before the tenant lookup,
+    # sessions and ALLOWED_HOSTS: probes call pods by IP address.
+    "operations.middleware.OperationsEndpointsMiddleware",
     "django_tenants.middleware.main.TenantMainMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "cymmetri.middleware.SecurityHeadersMiddleware",
@@ -212,6 +217,12 @@ CELERY_WORKER_CONCURRENCY = env_int("CELERY_WORKER_CONCURRENCY", 8, min_value=1,
 CELERY_TASK_SOFT_TIME_LIMIT = 240
 CELERY_TASK_TIME_LIMIT = 300
 CELERY_TASK_DEFAULT_QUEUE = env_str("CELERY_QUEUE", "cymmetri")
+# Connection tests and deliverability checks wait on other people's servers: a worker of
+# their own keeps them from ever holding up the mail queue.
+CELERY_PROBE_QUEUE = env_str("CELERY_PROBE_QUEUE", "cymmetri-probes")
+CELERY_TASK_ROUTES = {"deliverability.tasks.*": {"queue": CELERY_PROBE_QUEUE}}
+# Beat records each tick in Redis, for /readyz?deep=1 and `manage.py mailer_status`.
+CELERY_BEAT_SCHEDULER = "cymmetri.heartbeat:HeartbeatScheduler"
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # Long waits live in the database (next_attempt_at), never as broker countdowns.
 CELERY_BROKER_TRANSPORT_OPTIONS = {
@@ -240,7 +251,33 @@ CELERY_BEAT_SCHEDULE = {
         "task": "deliverability.tasks.domain_dns_check_dispatch_task",
         "schedule": crontab(hour=4, minute=17),
     },
+    # Deletes finished outbox rows, old connection tests and expired sessions, in batches.
+    "retention-daily": {
+        "task": "operations.tasks.retention_task",
+        "schedule": crontab(hour=3, minute=41),
+    },
 }
+
+# --- operations: health, heartbeats, metrics, retention --------------------------------------
+
+# Bearer token for /metrics and /readyz?deep=1; without it both answer 404.
+METRICS_TOKEN = env_str("METRICS_TOKEN", "")
+# Where prometheus_client's multiprocess mode keeps each process's counters: web, worker
+# and beat processes of one host (or pod) share it, and /metrics adds them up. Empty: each
+# process counts alone (development without it).
+PROMETHEUS_MULTIPROC_DIR = env_str("PROMETHEUS_MULTIPROC_DIR", "")
+# A worker renews its heartbeat every third of this; a worker silent this long is dead.
+HEARTBEAT_TTL_SECONDS = env_int("HEARTBEAT_TTL_SECONDS", 30, min_value=3, max_value=600)
+# mailer_status and /readyz?deep=1 call the outbox late when its oldest due email waits longer.
+OPS_OUTBOX_LAG_SECONDS = env_int("OPS_OUTBOX_LAG_SECONDS", 60, min_value=1)
+# Days finished outbox rows and connection-test rows are kept; sessions go when they expire.
+RETENTION_OUTBOX_DAYS = env_int("RETENTION_OUTBOX_DAYS", 30, min_value=1)
+RETENTION_CONNECTION_TESTS_DAYS = env_int("RETENTION_CONNECTION_TESTS_DAYS", 30, min_value=1)
+# Rows per DELETE: each batch is its own short transaction.
+RETENTION_BATCH_SIZE = env_int("RETENTION_BATCH_SIZE", 1000, min_value=1, max_value=100_000)
+SENTRY_DSN = env_str("SENTRY_DSN", "")
+SENTRY_ENVIRONMENT = env_str("SENTRY_ENVIRONMENT", "production")
+SENTRY_TRACES_SAMPLE_RATE = float(env_str("SENTRY_TRACES_SAMPLE_RATE", "0"))
 
 # --- the rest ----------------------------------------------------------------------------------
 
@@ -264,11 +301,20 @@ STORAGES = {
 }
 
 LOG_LEVEL = env_str("LOG_LEVEL", "INFO")
+# json: one JSON object per line (for a log shipper); plain: for people.
+LOG_FORMAT = env_choice("LOG_FORMAT", ["plain", "json"], "plain")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+        "json": {
+            "()": "pythonjsonlogger.json.JsonFormatter",
+            "format": "%(asctime)s %(levelname)s %(name)s %(process)d %(message)s",
+            "rename_fields": {"asctime": "time", "levelname": "level", "name": "logger"},
+        },
+    },
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT}},
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
     "loggers": {
         "django.db.backends": {"level": "WARNING"},
@@ -276,3 +322,13 @@ LOGGING = {
         "mail.log": {"level": "WARNING"},
     },
 }
+
+if PROMETHEUS_MULTIPROC_DIR:
+    # prometheus_client reads it from the environment (a value from .env lands there too).
+    Path(PROMETHEUS_MULTIPROC_DIR).mkdir(parents=True, exist_ok=True)
+if SENTRY_DSN:
+    from cymmetri.sentry import sentry_init
+
+    sentry_init(
+        dsn=SENTRY_DSN, environment=SENTRY_ENVIRONMENT, traces_sample_rate=SENTRY_TRACES_SAMPLE_RATE
+    )

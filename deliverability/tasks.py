@@ -3,6 +3,7 @@
 from celery import shared_task
 from django.db.models import Q
 
+from cymmetri.heartbeat import Mark, mark_record
 from deliverability.services import domain_dns_check
 from tenants.fanout import tenant_task_fan_out
 from tenants.models import DeliverabilityStatus, EmailTransport, Tenant
@@ -22,4 +23,6 @@ def domain_dns_check_dispatch_task() -> int:
         Q(email_transport=EmailTransport.CUSTOM)
         | ~Q(email_deliverability=DeliverabilityStatus.UNKNOWN)
     )
-    return tenant_task_fan_out(domain_dns_check_task, tenants=concerned)
+    sent = tenant_task_fan_out(domain_dns_check_task, tenants=concerned)
+    mark_record(Mark.DELIVERABILITY, tenants=sent)
+    return sent

@@ -99,6 +99,12 @@ class OutboundEmail(models.Model):
             models.Index(
                 fields=["lease_expires_at"], name="mailer_leased", condition=Q(status="sending")
             ),
+            # Retention deletes finished emails oldest first, in batches.
+            models.Index(
+                fields=["finished_at"],
+                name="mailer_finished",
+                condition=Q(status__in=["sent", "failed"]),
+            ),
             # The Activity tab reads a tenant's newest first; its filters scan the same index.
             models.Index(fields=["tenant", "-created_at"], name="mailer_recent"),
         ]

@@ -21,6 +21,8 @@ from django.utils import timezone
 from audit.models import AuditAction
 from audit.services import audit_record_many
 from cymmetri.db import server_cursor
+from cymmetri.metrics import EMAIL_EXPIRED, EMAIL_FAILED, EMAIL_SEND_SECONDS, EMAIL_SENT
+from mailer.kinds import KINDS
 from mailer.models import EmailStatus, FailureReason, OutboundEmail
 from smtp_integration.transport import printable
 
@@ -201,5 +203,31 @@ def outcomes_finish(outcomes: list[Outcome], *, token: UUID, tenant) -> list[Out
     lost = len(outcomes) - len(mine)
     if lost:
         logger.warning("%s emails were taken over by another worker; not recorded here", lost)
-    audit_record_many([_audit(o) for o in mine if o.status != OutcomeStatus.WAIT], tenant=tenant)
+    finished = [o for o in mine if o.status != OutcomeStatus.WAIT]
+    audit_record_many([_audit(o) for o in finished], tenant=tenant)
+    # Counted once the outcomes are committed: a rolled-back step has not finished anything.
+    transaction.on_commit(lambda: _count(finished))
     return mine
+
+
+def _route_label(email: OutboundEmail) -> str:
+    if email.fallback:
+        return "fallback"
+    return email.transport or "none"
+
+
+def _count(finished: list[Outcome]) -> None:
+    """Prometheus counters (no tenant, no recipient: bounded labels only)."""
+    now = timezone.now()
+    for outcome in finished:
+        email = outcome.email
+        route = _route_label(email)
+        if outcome.status == OutcomeStatus.SENT:
+            EMAIL_SENT.labels(email.kind, route).inc()
+            priority = KINDS[email.kind].priority.name.lower()
+            elapsed = (now - email.created_at).total_seconds()
+            EMAIL_SEND_SECONDS.labels(priority, route).observe(elapsed)
+        elif email.failure_reason == FailureReason.EXPIRED:
+            EMAIL_EXPIRED.labels(email.kind, route).inc()
+        else:
+            EMAIL_FAILED.labels(email.kind, route, email.failure_reason or "unknown").inc()

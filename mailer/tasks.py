@@ -20,6 +20,9 @@ def email_drain_task() -> int:
 @shared_task(ignore_result=True, acks_late=False)
 def email_sweep_task() -> bool:
     """Beat: recover dead workers' emails and wake a worker if any email is due."""
+    from cymmetri.heartbeat import Mark, mark_record
     from mailer.sweeper import email_sweep
 
-    return email_sweep()
+    due = email_sweep()
+    mark_record(Mark.SWEEP)
+    return due

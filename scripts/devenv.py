@@ -19,6 +19,7 @@ GENERATED = {
     "SECRET_KEY": lambda: secrets.token_urlsafe(50),
     "FIELD_ENCRYPTION_KEYS": lambda: base64.urlsafe_b64encode(os.urandom(32)).decode(),
     "DEMO_PASSWORD": lambda: "demo-" + secrets.token_urlsafe(9),
+    "METRICS_TOKEN": lambda: secrets.token_urlsafe(32),
 }
 
 

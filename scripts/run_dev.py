@@ -6,6 +6,7 @@ Ctrl-C stops everything it started.
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -53,6 +54,8 @@ def banner() -> str:
   Password for all three: {password}
 
   Outgoing email goes to the local catcher on 127.0.0.1:1025 (printed here, kept in var/mail/).
+  Health: http://localhost:{PORT}/readyz   Metrics: http://localhost:{PORT}/metrics
+  (Authorization: Bearer <METRICS_TOKEN in .env>); `manage.py mailer_status` for the rest.
 """
 
 
@@ -79,10 +82,24 @@ def _interrupt(signum, frame) -> None:
     raise KeyboardInterrupt
 
 
+def _setting(key: str, default: str) -> str:
+    return os.environ.get(key) or _dotenv_value(key) or default
+
+
 def main() -> None:
     manage("migrate_schemas", "--executor=standard")
     manage("seed_demo")
     (ROOT / "var").mkdir(exist_ok=True)
+    # Every process counts into one directory, and /metrics adds it up; a fresh start
+    # starts from zero.
+    metrics = ROOT / "var" / "metrics"
+    shutil.rmtree(metrics, ignore_errors=True)
+    metrics.mkdir()
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(metrics)
+    queues = [
+        _setting("CELERY_QUEUE", "cymmetri"),
+        _setting("CELERY_PROBE_QUEUE", "cymmetri-probes"),
+    ]
     commands = {
         "mail catcher": [PY, "-m", "cymmetri.devtools.mailcatcher", "--port", "1025"],
         "worker": [
@@ -95,7 +112,10 @@ def main() -> None:
             "-l",
             "INFO",
             # Pool and concurrency come from the settings (CELERY_WORKER_POOL and
-            # CELERY_WORKER_CONCURRENCY), the same as docker-compose's worker.
+            # CELERY_WORKER_CONCURRENCY), the same as docker-compose's worker. One worker
+            # serves both queues here; production runs one for each (docker-compose.yml).
+            "-Q",
+            ",".join(queues),
             "--without-gossip",
             "--without-mingle",
         ],

@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from audit.models import AuditAction
 from audit.services import audit_record
+from cymmetri.metrics import SMTP_TEST
 from cymmetri.throttle import Throttle
 from smtp_integration.credentials import secret_for_use, settings_fingerprint, username_is_secret
 from smtp_integration.diagnostics import explain, step_detail
@@ -169,6 +170,7 @@ def smtp_connection_test(
         steps=[asdict(step) for step in result.steps],
         fingerprint=settings_fingerprint(data, secret),
     )
+    SMTP_TEST.labels(outcome).inc()
     failed = result.failed_step
     audit_record(
         AuditAction.SMTP_TESTED,

@@ -5,8 +5,9 @@ from __future__ import annotations
 import time
 
 from django.db import connection
+from django.db.models import Q
 
-from tenants.models import Tenant
+from tenants.models import DeliverabilityStatus, EmailHealth, Tenant
 
 # Tenant rows change rarely (a display name); workers and schema_context() callers look them
 # up per email, so each process keeps them this long instead of asking the database.
@@ -42,3 +43,18 @@ def _cached(field: str, value) -> Tenant:
     tenant = Tenant.objects.get(**{field: value})
     _cache[key] = (now, tenant)
     return tenant
+
+
+def tenants_email_trouble() -> dict[str, list[str]]:
+    """Schema names of the tenants whose own SMTP is paused, and of those whose sending
+    domain is red, for operators (one query on the public table)."""
+    rows = Tenant.objects.filter(
+        Q(email_health=EmailHealth.PAUSED) | Q(email_deliverability=DeliverabilityStatus.FAIL)
+    ).values_list("schema_name", "email_health", "email_deliverability")
+    trouble: dict[str, list[str]] = {"paused": [], "degraded": []}
+    for schema, health, deliverability in rows:
+        if health == EmailHealth.PAUSED:
+            trouble["paused"].append(schema)
+        if deliverability == DeliverabilityStatus.FAIL:
+            trouble["degraded"].append(schema)
+    return trouble

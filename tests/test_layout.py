@@ -24,6 +24,7 @@ PROJECT_PACKAGES = {
     "cymmetri",
     "deliverability",
     "mailer",
+    "operations",
     "smtp_integration",
     "tenants",
 }
