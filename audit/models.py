@@ -20,6 +20,8 @@ class AuditAction(models.TextChoices):
     ADMIN_INVITED = "admin.user_invited", "Administrator invited"
     ADMIN_INVITATION_RESENT = "admin.user_invitation_resent", "Administrator invitation resent"
     EMAIL_CHANGED = "account.email_changed", "Email address changed"
+    SIGN_IN_FAILED = "account.sign_in_failed", "Sign-in failed"
+    SIGN_IN_THROTTLED = "account.sign_in_throttled", "Sign-in paused after repeated failures"
 
 
 def _search_index(field: str) -> GinIndex:
