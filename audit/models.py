@@ -50,7 +50,7 @@ class AuditEvent(models.Model):
     target = models.CharField(max_length=255, blank=True)
     recipient = models.CharField(max_length=254, blank=True)
     metadata = models.JSONField(default=dict, blank=True)
-    ip = models.GenericIPAddressField(null=True, blank=True)
+    ip = models.GenericIPAddressField("IP address", null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]
