@@ -78,6 +78,15 @@ class Throttle:
         with contextlib.suppress(ValueError):
             cache.decr(f"{self._key(subject)}:count")
 
+    def wait(self, subject: str = "") -> timedelta | None:
+        """How long until the next attempt is allowed; None while attempts remain."""
+        key = self._key(subject)
+        found = cache.get_many([f"{key}:count", f"{key}:start"])
+        started = found.get(f"{key}:start")
+        if (found.get(f"{key}:count") or 0) < self.limit or started is None:
+            return None
+        return timedelta(seconds=max(0.0, started + self.window.total_seconds() - time.time()))
+
     def remaining(self, subject: str = "") -> int:
         """Attempts left in the current window."""
         return max(0, self.limit - (cache.get(f"{self._key(subject)}:count") or 0))
