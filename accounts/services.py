@@ -18,6 +18,7 @@ from django.utils.http import urlsafe_base64_encode
 
 from accounts.addresses import email_canonical
 from accounts.roles import TENANT_ADMINS_GROUP
+from accounts.selectors import tenant_admins
 from accounts.tokens import (
     EmailChangeClaim,
     EmailChangeLinkInvalid,
@@ -170,6 +171,38 @@ def tenant_admin_invitation_resend(*, inviter, user, request: HttpRequest | None
         recipient=user.email,
     )
     _invitation_send(user=user, inviter=inviter)
+
+
+@transaction.atomic
+def tenant_admin_remove(*, actor, user, request: HttpRequest | None = None) -> str:
+    """Revoke ``user``'s pending invitation, or deactivate them; "revoked" or "deactivated".
+
+    Never the last active administrator, and never oneself: the tenant must keep someone who
+    can manage it.
+    """
+    if user.pk == actor.pk:
+        raise ValidationError("You cannot remove yourself; ask another administrator.")
+    # Locked, so two admins removing each other at once cannot leave the tenant with none.
+    admins = list(tenant_admins().select_for_update().order_by("pk"))
+    if not user.is_active:
+        raise ValidationError(f"{user.email} is already deactivated.")
+    pending = not user.has_usable_password()
+    active = [a for a in admins if a.is_active and a.has_usable_password()]
+    if not pending and [a.pk for a in active] == [user.pk]:
+        raise ValidationError(f"{user.email} is the last administrator and stays active.")
+    user.is_active = False
+    # A new unusable password retires every invitation and recovery link sent before.
+    user.set_unusable_password()
+    user.save(update_fields=["is_active", "password"])
+    outcome = "revoked" if pending else "deactivated"
+    audit_record(
+        AuditAction.ADMIN_INVITATION_REVOKED if pending else AuditAction.ADMIN_DEACTIVATED,
+        request=request,
+        actor=actor,
+        target=f"user:{user.pk}",
+        recipient=user.email,
+    )
+    return outcome
 
 
 # --- changing one's own address --------------------------------------------------------------

@@ -51,6 +51,7 @@ urlpatterns = [
         views_admins.admin_invitation_resend,
         name="admin_invitation_resend",
     ),
+    path("admins/<int:user_id>/remove/", views_admins.admin_remove, name="admin_remove"),
     path("email/", views_email.email_change, name="email_change"),
     path(
         "email/confirm/<str:token>/",

@@ -19,6 +19,8 @@ class AuditAction(models.TextChoices):
     TENANT_CREATED = "tenant.created", "Tenant created"
     ADMIN_INVITED = "admin.user_invited", "Administrator invited"
     ADMIN_INVITATION_RESENT = "admin.user_invitation_resent", "Administrator invitation resent"
+    ADMIN_INVITATION_REVOKED = "admin.user_invitation_revoked", "Administrator invitation revoked"
+    ADMIN_DEACTIVATED = "admin.user_deactivated", "Administrator deactivated"
     EMAIL_CHANGED = "account.email_changed", "Email address changed"
     SIGN_IN_FAILED = "account.sign_in_failed", "Sign-in failed"
     SIGN_IN_THROTTLED = "account.sign_in_throttled", "Sign-in paused after repeated failures"
