@@ -17,7 +17,7 @@ def test_configure_test_save_and_toggle_in_the_browser(browser, live_server_url,
         open_as_admin(page, live_server_url, "/integrations/email-smtp/")
         shot(page, "email-smtp-empty")
 
-        page.get_by_label("Provider").select_option(label="SendGrid")
+        page.get_by_label("Provider", exact=True).select_option(label="SendGrid")
         seen["preset"] = (
             page.get_by_label("Host").input_value(),
             page.get_by_label("Port").input_value(),
