@@ -1,23 +1,14 @@
-from datetime import timedelta
-
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm
 from django.core.exceptions import ValidationError
 
-from cymmetri.throttle import RateLimited, Throttle, key_part
+from accounts.addresses import email_ambiguity_check
+from accounts.sign_in import SignInThrottled, sign_in_authenticate
 from cymmetri.validators import reject_control_characters
+from mailer.validation import validate_recipient
 
-# Failed sign-ins allowed per address and per network in a window, before a pause.
-_SIGN_IN_PAUSED = (
-    "Too many failed sign-ins for this address or from your network. "
-    "Try again in {wait}, or reset your password."
-)
-SIGN_IN_BY_ADDRESS = Throttle(
-    "throttle:sign-in:address", 10, timedelta(minutes=15), _SIGN_IN_PAUSED
-)
-SIGN_IN_BY_NETWORK = Throttle(
-    "throttle:sign-in:network", 50, timedelta(minutes=15), _SIGN_IN_PAUSED
-)
+# What a new address of an account must pass: one the mailer sends to, with no look-alikes.
+NEW_ADDRESS_VALIDATORS = [validate_recipient, email_ambiguity_check]
 
 
 class SignInForm(AuthenticationForm):
@@ -31,28 +22,20 @@ class SignInForm(AuthenticationForm):
         "invalid_login": "That email and password do not match an account of this tenant.",
     }
 
-    def _failure_throttles(self) -> list[tuple[Throttle, str]]:
-        email = str(self.data.get("username", ""))
-        throttles = [(SIGN_IN_BY_ADDRESS, key_part(email))]
-        ip = self.request.META.get("REMOTE_ADDR") if self.request else None
-        if ip:
-            throttles.append((SIGN_IN_BY_NETWORK, key_part(ip)))
-        return throttles
-
     def clean(self):
-        throttles = self._failure_throttles()
-        try:
-            for throttle, subject in throttles:
-                # Checked before the password, so guessing gains nothing while paused.
-                throttle.check(subject)
-        except RateLimited as refusal:
-            raise ValidationError(str(refusal), code="throttled") from None
-        try:
-            return super().clean()
-        except ValidationError:
-            for throttle, subject in throttles:
-                throttle.count(subject)
-            raise
+        email = self.cleaned_data.get("username")
+        password = self.cleaned_data.get("password")
+        if email and password:
+            try:
+                self.user_cache = sign_in_authenticate(
+                    request=self.request, email=email, password=password
+                )
+            except SignInThrottled as refusal:
+                raise ValidationError(str(refusal), code="throttled") from None
+            if self.user_cache is None:
+                raise self.get_invalid_login_error()
+            self.confirm_login_allowed(self.user_cache)
+        return self.cleaned_data
 
 
 class PasswordResetRequestForm(forms.Form):
@@ -68,6 +51,7 @@ class AdminInviteForm(forms.Form):
     email = forms.EmailField(
         label="Email",
         max_length=254,
+        validators=NEW_ADDRESS_VALIDATORS,
         widget=forms.EmailInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
     )
     full_name = forms.CharField(
@@ -90,6 +74,7 @@ class EmailChangeForm(forms.Form):
     new_email = forms.EmailField(
         label="New email address",
         max_length=254,
+        validators=NEW_ADDRESS_VALIDATORS,
         widget=forms.EmailInput(attrs={"autocomplete": "email", "spellcheck": "false"}),
         help_text="We send a link to this address; your address changes once you open it.",
     )

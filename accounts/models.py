@@ -4,6 +4,8 @@ from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
 
+from accounts.addresses import email_ambiguity_check, email_canonical
+
 
 class UserManager(BaseUserManager):
     use_in_migrations = True
@@ -11,7 +13,9 @@ class UserManager(BaseUserManager):
     def create_user(self, email: str, password: str | None = None, **fields) -> "User":
         if not email:
             raise ValueError("A user needs an email address.")
-        user = self.model(email=self.normalize_email(email).lower(), **fields)
+        # Forms refuse such addresses beside the field; this covers commands and services.
+        email_ambiguity_check(email)
+        user = self.model(email=email_canonical(email), **fields)
         user.set_password(password)  # None leaves an unusable password
         user.save(using=self._db)
         return user
@@ -21,7 +25,8 @@ class UserManager(BaseUserManager):
         return self.create_user(email, password, **fields)
 
     def get_by_natural_key(self, email: str) -> "User":
-        return self.get(email__iexact=email)
+        # Exact, on the one canonical form: never the database's case-insensitive match.
+        return self.get(email=email_canonical(email))
 
 
 class User(AbstractBaseUser, PermissionsMixin):

@@ -16,7 +16,9 @@ from django.urls import reverse
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
+from accounts.addresses import email_canonical
 from accounts.roles import TENANT_ADMINS_GROUP
+from accounts.selectors import tenant_admins
 from accounts.tokens import (
     EmailChangeClaim,
     EmailChangeLinkInvalid,
@@ -26,7 +28,7 @@ from accounts.tokens import (
 )
 from audit.models import AuditAction
 from audit.services import audit_record
-from cymmetri.throttle import RateLimited, Throttle, key_part
+from cymmetri.throttle import Throttle, key_part, network_key, throttles_take
 from mailer import send_email
 from tenants.selectors import tenant_current
 from tenants.services import tenant_url
@@ -69,7 +71,7 @@ def _uid(user) -> str:
 
 
 def _address_taken(email: str, *, exclude=None) -> bool:
-    users = get_user_model().objects.filter(email__iexact=email)
+    users = get_user_model().objects.filter(email=email_canonical(email))
     return users.exclude(pk=exclude.pk).exists() if exclude else users.exists()
 
 
@@ -85,17 +87,10 @@ def _taking_at_least(seconds: float):
 
 def _reset_allow(*, email: str, ip: str | None) -> None:
     """Count the request for the address and the network; RateLimited if either is spent."""
-    counted = [(RESET_BY_ADDRESS, key_part(email))]
+    counted = [(RESET_BY_ADDRESS, key_part(email_canonical(email)))]
     if ip:
-        counted.append((RESET_BY_NETWORK, key_part(ip)))
-    refusals = []
-    for throttle, subject in counted:
-        try:
-            throttle.take(subject)
-        except RateLimited as refusal:
-            refusals.append(refusal)
-    if refusals:
-        raise max(refusals, key=lambda refusal: refusal.retry_after)
+        counted.append((RESET_BY_NETWORK, network_key(ip)))
+    throttles_take(counted)
 
 
 def password_reset_request(*, email: str, ip: str | None) -> None:
@@ -105,7 +100,7 @@ def password_reset_request(*, email: str, ip: str | None) -> None:
     """
     _reset_allow(email=email, ip=ip)
     with _taking_at_least(RESET_MIN_SECONDS):
-        user = get_user_model().objects.filter(email__iexact=email.strip(), is_active=True).first()
+        user = get_user_model().objects.filter(email=email_canonical(email), is_active=True).first()
         # No usable password: an invitee who has not accepted yet needs the invitation.
         if user is None or not user.has_usable_password():
             return
@@ -178,6 +173,38 @@ def tenant_admin_invitation_resend(*, inviter, user, request: HttpRequest | None
     _invitation_send(user=user, inviter=inviter)
 
 
+@transaction.atomic
+def tenant_admin_remove(*, actor, user, request: HttpRequest | None = None) -> str:
+    """Revoke ``user``'s pending invitation, or deactivate them; "revoked" or "deactivated".
+
+    Never the last active administrator, and never oneself: the tenant must keep someone who
+    can manage it.
+    """
+    if user.pk == actor.pk:
+        raise ValidationError("You cannot remove yourself; ask another administrator.")
+    # Locked, so two admins removing each other at once cannot leave the tenant with none.
+    admins = list(tenant_admins().select_for_update().order_by("pk"))
+    if not user.is_active:
+        raise ValidationError(f"{user.email} is already deactivated.")
+    pending = not user.has_usable_password()
+    active = [a for a in admins if a.is_active and a.has_usable_password()]
+    if not pending and [a.pk for a in active] == [user.pk]:
+        raise ValidationError(f"{user.email} is the last administrator and stays active.")
+    user.is_active = False
+    # A new unusable password retires every invitation and recovery link sent before.
+    user.set_unusable_password()
+    user.save(update_fields=["is_active", "password"])
+    outcome = "revoked" if pending else "deactivated"
+    audit_record(
+        AuditAction.ADMIN_INVITATION_REVOKED if pending else AuditAction.ADMIN_DEACTIVATED,
+        request=request,
+        actor=actor,
+        target=f"user:{user.pk}",
+        recipient=user.email,
+    )
+    return outcome
+
+
 # --- changing one's own address --------------------------------------------------------------
 
 
@@ -190,7 +217,7 @@ def email_change_request(*, user, new_email: str, password: str) -> str:
     EMAIL_CHANGE_THROTTLE.take(str(user.pk))
     if not user.check_password(password):
         raise ValidationError({"password": "That is not your current password."})
-    new_email = get_user_model().objects.normalize_email(new_email).lower()
+    new_email = email_canonical(new_email)
     if new_email == user.email.lower():
         raise ValidationError({"new_email": "This is already your address."})
     if _address_taken(new_email, exclude=user):

@@ -1,13 +1,11 @@
 from django.contrib.auth import views as auth_views
-from django.urls import path, reverse_lazy
+from django.urls import path
 
 from accounts import views_admins, views_email, views_password
 from accounts.forms import SignInForm
 from accounts.tokens import invitation_token_generator, recovery_token_generator
 
 app_name = "accounts"
-
-password_set = reverse_lazy("accounts:password_reset_complete")
 
 urlpatterns = [
     path(
@@ -21,7 +19,7 @@ urlpatterns = [
     # The set-password link create_tenant prints (PASSWORD_RESET_TIMEOUT).
     path(
         "reset/<uidb64>/<token>/",
-        views_password.SetPasswordView.as_view(success_url=password_set),
+        views_password.SetPasswordView.as_view(),
         name="password_reset_confirm",
     ),
     path(
@@ -36,14 +34,14 @@ urlpatterns = [
     path(
         "password-reset/<uidb64>/<token>/",
         views_password.SetPasswordView.as_view(
-            flow="recovery", token_generator=recovery_token_generator, success_url=password_set
+            flow="recovery", token_generator=recovery_token_generator
         ),
         name="recovery_confirm",
     ),
     path(
         "invitation/<uidb64>/<token>/",
         views_password.SetPasswordView.as_view(
-            flow="invitation", token_generator=invitation_token_generator, success_url=password_set
+            flow="invitation", token_generator=invitation_token_generator
         ),
         name="invitation_accept",
     ),
@@ -53,6 +51,7 @@ urlpatterns = [
         views_admins.admin_invitation_resend,
         name="admin_invitation_resend",
     ),
+    path("admins/<int:user_id>/remove/", views_admins.admin_remove, name="admin_remove"),
     path("email/", views_email.email_change, name="email_change"),
     path(
         "email/confirm/<str:token>/",

@@ -8,7 +8,11 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.forms import AdminInviteForm
 from accounts.selectors import tenant_admin_list, tenant_admins
-from accounts.services import tenant_admin_invitation_resend, tenant_admin_invite
+from accounts.services import (
+    tenant_admin_invitation_resend,
+    tenant_admin_invite,
+    tenant_admin_remove,
+)
 from accounts.tokens import invitation_token_generator
 from cymmetri.decorators import permission_required_page
 from tenants.selectors import tenant_current
@@ -60,4 +64,22 @@ def admin_invitation_resend(request: HttpRequest, user_id: int) -> HttpResponse:
         messages.success(
             request, f"A new invitation is on its way to {user.email}; earlier links stop working."
         )
+    return redirect("accounts:admins")
+
+
+@permission_required_page(INVITE_PERMISSION)
+@require_POST
+def admin_remove(request: HttpRequest, user_id: int) -> HttpResponse:
+    """Revoke a pending invitation or deactivate an administrator."""
+    user = get_object_or_404(tenant_admins(), pk=user_id)
+    try:
+        outcome = tenant_admin_remove(actor=request.user, user=user, request=request)
+    except ValidationError as exc:
+        messages.error(request, exc.messages[0])
+    else:
+        done = {
+            "revoked": f"The invitation to {user.email} is revoked; its link no longer works.",
+            "deactivated": f"{user.email} is deactivated and signed out everywhere.",
+        }
+        messages.success(request, done[outcome])
     return redirect("accounts:admins")

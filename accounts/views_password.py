@@ -1,8 +1,10 @@
 """Forgot password, and the pages where a link from an email sets a password."""
 
+from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse_lazy
 from django.views.decorators.http import require_http_methods
 
 from accounts.forms import PasswordResetRequestForm
@@ -42,6 +44,15 @@ class SetPasswordView(auth_views.PasswordResetConfirmView):
 
     template_name = "accounts/set_password.html"
     flow = "setup"
+    # Whoever just proved they hold the inbox and chose a password is signed in at once.
+    post_reset_login = True
+    success_url = reverse_lazy("dashboard")
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        done = "Welcome: your password is set" if self.flow == "invitation" else "Password set"
+        messages.success(self.request, f"{done}, and you are signed in as {self.user.email}.")
+        return response
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)

@@ -4,6 +4,8 @@ from django.contrib import admin
 from django.utils.html import format_html
 
 from audit.models import AuditAction, AuditEvent
+from mailer.labels import failure_reason_label
+from tenants.models import EmailTransport
 
 
 class ActionFilter(admin.SimpleListFilter):
@@ -25,7 +27,7 @@ class AuditEventAdmin(admin.ModelAdmin):
 
     list_display = (
         "created_at",
-        "action",
+        "action_name",
         "tenant_name",
         "actor_email",
         "target",
@@ -74,12 +76,23 @@ class AuditEventAdmin(admin.ModelAdmin):
     def tenant_name(self, event: AuditEvent) -> str:
         return event.tenant.schema_name if event.tenant else "—"
 
+    @admin.display(description="Action", ordering="action")
+    def action_name(self, event: AuditEvent) -> str:
+        # The label to read; the action's name, which scripts and searches use, on hover.
+        return format_html('<span title="{}">{}</span>', event.action, event.action_label)
+
     @admin.display(description="Outcome")
     def outcome(self, event: AuditEvent) -> str:
         meta = event.metadata or {}
-        parts = [
-            str(meta[key]) for key in ("outcome", "reason", "code", "transport") if meta.get(key)
-        ]
+        parts = []
+        if meta.get("outcome"):
+            parts.append(str(meta["outcome"]).capitalize())
+        if meta.get("reason"):
+            parts.append(failure_reason_label(str(meta["reason"])))
+        if meta.get("code"):
+            parts.append(f"code {meta['code']}")
+        if meta.get("transport") in EmailTransport.values:
+            parts.append(EmailTransport(meta["transport"]).label)
         return " · ".join(parts) or "—"
 
     @admin.display(description="Metadata")

@@ -19,8 +19,12 @@ class AuditAction(models.TextChoices):
     TENANT_CREATED = "tenant.created", "Tenant created"
     ADMIN_INVITED = "admin.user_invited", "Administrator invited"
     ADMIN_INVITATION_RESENT = "admin.user_invitation_resent", "Administrator invitation resent"
+    ADMIN_INVITATION_REVOKED = "admin.user_invitation_revoked", "Administrator invitation revoked"
+    ADMIN_DEACTIVATED = "admin.user_deactivated", "Administrator deactivated"
     EMAIL_CHANGED = "account.email_changed", "Email address changed"
     AUDIT_ARCHIVED = "audit.archived", "Audit events archived and deleted"
+    SIGN_IN_FAILED = "account.sign_in_failed", "Sign-in failed"
+    SIGN_IN_THROTTLED = "account.sign_in_throttled", "Sign-in paused after repeated failures"
 
 
 def _search_index(field: str) -> GinIndex:
@@ -49,7 +53,7 @@ class AuditEvent(models.Model):
     target = models.CharField(max_length=255, blank=True)
     recipient = models.CharField(max_length=254, blank=True)
     metadata = models.JSONField(default=dict, blank=True)
-    ip = models.GenericIPAddressField(null=True, blank=True)
+    ip = models.GenericIPAddressField("IP address", null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]

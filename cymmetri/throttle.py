@@ -7,7 +7,9 @@ tenant never uses up another's. The mailer's exact send limits are in mailer.rat
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
+import ipaddress
 import time
 from dataclasses import dataclass
 from datetime import timedelta
@@ -18,8 +20,12 @@ from django.core.cache import cache
 class RateLimited(Exception):
     """Too many attempts; ``retry_after`` is how long until the window ends."""
 
-    def __init__(self, message: str, *, retry_after: timedelta):
+    def __init__(self, message: str, *, retry_after: timedelta, first: bool = False):
         self.retry_after = retry_after
+        # The window's first refused attempt: the moment the limit was reached.
+        self.first = first
+        # With throttles_take(), every throttle that refused, and the refusal.
+        self.refusals: list[tuple[Throttle, RateLimited]] = []
         super().__init__(message)
 
 
@@ -31,6 +37,20 @@ def wait_text(retry_after: timedelta) -> str:
 def key_part(value: str) -> str:
     """A fixed-length, non-revealing key component for an email address or other input."""
     return hashlib.sha256(value.strip().lower().encode()).hexdigest()[:32]
+
+
+def network_key(ip: str) -> str:
+    """The network a client address counts under: an IPv4 address, or an IPv6 /64 (one
+    subscriber's allocation, so rotating through it gains nothing)."""
+    try:
+        address = ipaddress.ip_address(ip.strip())
+    except ValueError:
+        return key_part(ip)
+    if address.version == 6 and address.ipv4_mapped is not None:
+        address = address.ipv4_mapped
+    if address.version == 6:
+        return key_part(str(ipaddress.ip_network(f"{address}/64", strict=False)))
+    return key_part(str(address))
 
 
 @dataclass(frozen=True)
@@ -50,20 +70,22 @@ class Throttle:
         """Count one attempt; RateLimited when it is over the limit."""
         count, left = self._count(self._key(subject))
         if count > self.limit:
-            raise self._refusal(left)
+            raise self._refusal(left, first=count == self.limit + 1)
 
-    def check(self, subject: str = "") -> None:
-        """RateLimited if the limit is already reached, without counting an attempt."""
+    def give_back(self, subject: str = "") -> None:
+        """Uncount one attempt taken with take() that turned out fine (a right password)."""
+        # A window that ended meanwhile has nothing left to give back.
+        with contextlib.suppress(ValueError):
+            cache.decr(f"{self._key(subject)}:count")
+
+    def wait(self, subject: str = "") -> timedelta | None:
+        """How long until the next attempt is allowed; None while attempts remain."""
         key = self._key(subject)
-        count = cache.get(f"{key}:count") or 0
-        started = cache.get(f"{key}:start")
-        if count >= self.limit and started is not None:
-            left = started + self.window.total_seconds() - time.time()
-            raise self._refusal(timedelta(seconds=max(0.0, left)))
-
-    def count(self, subject: str = "") -> None:
-        """Count one attempt that has already been allowed (a failure after check())."""
-        self._count(self._key(subject))
+        found = cache.get_many([f"{key}:count", f"{key}:start"])
+        started = found.get(f"{key}:start")
+        if (found.get(f"{key}:count") or 0) < self.limit or started is None:
+            return None
+        return timedelta(seconds=max(0.0, started + self.window.total_seconds() - time.time()))
 
     def remaining(self, subject: str = "") -> int:
         """Attempts left in the current window."""
@@ -77,8 +99,9 @@ class Throttle:
     def _key(self, subject: str) -> str:
         return f"{self.name}:{subject}" if subject else self.name
 
-    def _refusal(self, left: timedelta) -> RateLimited:
-        return RateLimited(self.message.format(wait=wait_text(left)), retry_after=left)
+    def _refusal(self, left: timedelta, *, first: bool = False) -> RateLimited:
+        message = self.message.format(wait=wait_text(left))
+        return RateLimited(message, retry_after=left, first=first)
 
     def _count(self, key: str) -> tuple[int, timedelta]:
         seconds = int(self.window.total_seconds())
@@ -92,3 +115,18 @@ class Throttle:
             cache.set(f"{key}:count", 1, seconds)
             count = 1
         return count, timedelta(seconds=max(0.0, started + seconds - now))
+
+
+def throttles_take(slots: list[tuple[Throttle, str]]) -> None:
+    """Count one attempt under each (throttle, subject), all of them even when one refuses;
+    RateLimited with the longest wait if any is spent."""
+    refusals = []
+    for throttle, subject in slots:
+        try:
+            throttle.take(subject)
+        except RateLimited as refusal:
+            refusals.append((throttle, refusal))
+    if refusals:
+        longest = max((refusal for _, refusal in refusals), key=lambda r: r.retry_after)
+        longest.refusals = refusals
+        raise longest

@@ -7,7 +7,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from cymmetri.decorators import permission_required_page
-from cymmetri.throttle import RateLimited
+from cymmetri.throttle import RateLimited, wait_text
 from deliverability.forms import ADD, DkimSelectorForm
 from deliverability.selectors import (
     DeliverabilityPage,
@@ -47,9 +47,35 @@ def _render(
         "check_error": check_error,
         "propagation_note": PROPAGATION_NOTE,
         "platform_from": platform_from_address(),
+        "recheck_wait": _recheck_wait(),
         "tab": "deliverability",
     }
     return render(request, "deliverability/tab.html", context, status=status)
+
+
+def _recheck_wait() -> str:
+    """Why Re-check now is off and until when; empty while checks remain."""
+    wait = RECHECK_THROTTLE.wait()
+    if wait is None:
+        return ""
+    return (
+        f"Checked {RECHECK_THROTTLE.limit} times in the last 10 minutes: Re-check now works "
+        f"again in {wait_text(wait)}."
+    )
+
+
+# The message after a re-check takes the colour of the result it sits above.
+_RECHECKED = {
+    DeliverabilityStatus.PASS: (messages.SUCCESS, "everything passes."),
+    DeliverabilityStatus.WARNING: (
+        messages.INFO,
+        "in place, with the warnings below on how to make it stronger.",
+    ),
+    DeliverabilityStatus.FAIL: (
+        messages.ERROR,
+        "still failing: publish the records shown below, then re-check.",
+    ),
+}
 
 
 @permission_required_page(CHANGE_PERMISSION)
@@ -81,8 +107,11 @@ def _recheck(request: HttpRequest) -> HttpResponse:
             "as nothing is known to be wrong. Re-check in a few minutes.",
         )
     else:
-        messages.success(
-            request, f"Checked again just now, past every DNS cache. {PROPAGATION_NOTE}"
+        level, result = _RECHECKED[state.overall]
+        messages.add_message(
+            request,
+            level,
+            f"Checked again just now, past every DNS cache: {result} {PROPAGATION_NOTE}",
         )
     return redirect(TAB)
 

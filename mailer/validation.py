@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import ipaddress
+
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator, validate_email
 
@@ -21,6 +23,29 @@ def kind_get(name: str) -> Kind:
         raise UnknownKind(f"Unknown email kind {name!r}; use one of: {known}.") from None
 
 
+def _is_ip_domain(domain: str) -> bool:
+    """``[10.0.0.5]``, ``[2001:db8::1]`` or a bare address: no domain name, so a way to make
+    the relay connect wherever the caller likes."""
+    if domain.startswith("["):
+        return True
+    try:
+        ipaddress.ip_address(domain)
+    except ValueError:
+        return False
+    return True
+
+
+def validate_recipient(address: str) -> None:
+    """A field error for an address the mailer would not send to (forms use this too)."""
+    domain = address.rpartition("@")[2]
+    if _is_ip_domain(domain):
+        raise ValidationError(
+            f"Email is sent to domain names only, not to an IP address like {domain}: use "
+            "the address at the recipient's domain.",
+            code="ip_literal",
+        )
+
+
 def recipient_clean(address: str) -> str:
     if not isinstance(address, str) or _CONTROL.search(address):
         raise InvalidRecipient(f"Recipient {address!r} is not an email address.")
@@ -29,6 +54,10 @@ def recipient_clean(address: str) -> str:
         validate_email(address)
     except ValidationError:
         raise InvalidRecipient(f"Recipient {address!r} is not a valid email address.") from None
+    try:
+        validate_recipient(address)
+    except ValidationError as refusal:
+        raise InvalidRecipient(f"Recipient {address!r}: {refusal.messages[0]}") from None
     return address
 
 

@@ -16,11 +16,15 @@ def presets_for_page() -> list[dict]:
                 "host": endpoint.host,
                 "port": endpoint.port,
                 "tls_mode": endpoint.tls_mode,
+                # Short enough for a phone's select: a named endpoint (a region) goes by its
+                # name and port, since the Host field below shows the host it fills in.
                 "label": " · ".join(
                     part
                     for part in (
                         endpoint.label,
-                        f"{endpoint.host}:{endpoint.port}" if endpoint.host else "",
+                        str(endpoint.port)
+                        if endpoint.label or not endpoint.host
+                        else f"{endpoint.host}:{endpoint.port}",
                         TlsMode(endpoint.tls_mode).label,
                     )
                     if part

@@ -106,6 +106,20 @@ def guarded(command: list[str]) -> list[str]:
     return [sys.executable, "-m", "tests.orphan_guard", *command]
 
 
+def process_stop(process, *, seconds: float = 15) -> None:
+    """SIGTERM ``process`` (a Popen, or None) and wait; SIGKILL it after ``seconds``."""
+    import subprocess
+
+    if process is None or process.poll() is not None:
+        return
+    process.terminate()
+    try:
+        process.wait(timeout=seconds)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
 def wait_for(
     predicate,
     *,

@@ -12,7 +12,7 @@ import uuid
 
 from django.conf import settings
 
-from tests.support import ROOT, guarded
+from tests.support import ROOT, guarded, process_stop
 
 
 def test_database_url() -> str:
@@ -120,12 +120,7 @@ class CeleryWorker:
             self.process.wait()
 
     def stop(self) -> None:
-        if self.process and self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                self.kill()
+        process_stop(self.process)
 
 
 class CeleryBeat:

@@ -34,7 +34,7 @@ def check_dmarc(session: DnsSession, domain: str) -> CheckRow:
         except MultipleDMARCRecords:
             return _multiple(session, domain)
         except DMARCRecordNotFound as exc:
-            return _unknown(exc, failures) or _missing(domain)
+            return _unknown(exc, failures) or _missing(session, domain)
         except DMARCRecordInWrongLocation:
             return _misplaced(domain)
         except DMARCError as exc:
@@ -83,15 +83,21 @@ def _evaluate(domain: str, location: str, record: str, parsed: dict, notes: list
     )
 
 
-def _missing(domain: str) -> CheckRow:
+def _missing(session: DnsSession, domain: str) -> CheckRow:
     org = get_base_domain(domain)
     value = records.suggested_dmarc(None, report_to=REPORT_MAILBOX.format(domain=org))
+    if session.nonexistent(domain):
+        message = records.nonexistent_domain_message(domain)
+    else:
+        message = (
+            f"{domain} has no DMARC record, so receivers get no policy for mail that fails SPF "
+            "and DKIM (and Gmail and Yahoo require one from bulk senders)."
+        )
     return CheckRow(
         check=Check.DMARC,
         status=Status.FAIL,
         title="DMARC",
-        message=f"{domain} has no DMARC record, so receivers get no policy for mail that "
-        "fails SPF and DKIM (and Gmail and Yahoo require one from bulk senders).",
+        message=message,
         expected=_expected(domain),
         publish=[RecordToPublish(f"_dmarc.{org}", "TXT", value, note=REPORT_NOTE)],
     )

@@ -25,6 +25,7 @@ import dns.rdatatype
 import dns.resolver
 
 FOUND, NONE, UNKNOWN = "found", "none", "unknown"
+NO_SUCH_NAME = "the name does not exist"  # NXDOMAIN: no record of any type at the name
 PREFETCH_WORKERS = 16
 
 
@@ -118,6 +119,12 @@ class _RecordLookups:
 
     def lookup(self, name: str, rdtype: str) -> LookupResult:
         raise NotImplementedError
+
+    def nonexistent(self, domain: str) -> bool:
+        """Whether DNS says ``domain`` does not exist at all (NXDOMAIN), not merely that it has
+        no record of some type."""
+        result = self.txt(domain)
+        return result.missing and result.reason == NO_SUCH_NAME
 
     def txt(self, name: str) -> LookupResult:
         """TXT records, each with its character-strings joined."""
@@ -243,9 +250,7 @@ class DnsSession(_RecordLookups, dns.resolver.Resolver):
             if reason is not None:
                 return LookupResult(name, rdtype, UNKNOWN, reason=reason)
             canonical = _nxdomain_name(exc) or name
-            return LookupResult(
-                name, rdtype, NONE, canonical_name=canonical, reason="the name does not exist"
-            )
+            return LookupResult(name, rdtype, NONE, canonical_name=canonical, reason=NO_SUCH_NAME)
         canonical = answer.canonical_name.to_text(omit_final_dot=True).lower()
         if answer.rrset is None:
             return LookupResult(name, rdtype, NONE, canonical_name=canonical, reason="no records")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import re
 
 SPF_MECHANISMS = ("include", "a", "mx", "ptr", "ip4", "ip6", "exists")
@@ -10,6 +11,24 @@ SPF_MECHANISMS = ("include", "a", "mx", "ptr", "ip4", "ip6", "exists")
 _TYPO = re.compile(rf"^([+\-~?]?)({'|'.join(SPF_MECHANISMS)})=(.+)$", re.IGNORECASE)
 _ALL = re.compile(r"^[+\-~?]?all$", re.IGNORECASE)
 DEFAULT_ALL = "~all"  # soft fail: safe while other senders are being found; DMARC decides
+
+
+def spf_server_mechanism(host: str) -> str:
+    """How SPF authorises a server: ``ip4:``/``ip6:`` for an address (``a:`` takes only a
+    domain name), ``a:`` for a host name."""
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return f"a:{host}"
+    return f"ip{address.version}:{address}"
+
+
+def nonexistent_domain_message(domain: str) -> str:
+    """What a row says when the From domain is not in DNS at all."""
+    return (
+        f"{domain} does not exist in DNS (NXDOMAIN): check the From address for a typo, or "
+        "register the domain. No receiver will accept mail from it until it exists."
+    )
 
 
 def spf_terms(record: str) -> list[str]:

@@ -54,7 +54,7 @@ def check_spf(
         except MultipleSPFRTXTRecords:
             return _multiple(session, domain, provider)
         except SPFError as exc:
-            return _unknown(exc, failures) or _missing(domain, provider, own_host)
+            return _unknown(exc, failures) or _missing(session, domain, provider, own_host)
         try:
             result = parse_spf_record(
                 record, domain, ignore_too_many_lookups=True, **session.checkdmarc_kwargs()
@@ -173,12 +173,15 @@ def _own_server_problem(
     public = [a for a in addresses if _can_send(a)]
     if not public or _authorises(parsed, host, public):
         return None, ()
+    mechanism = records.spf_server_mechanism(host)
+    where = host if mechanism.startswith("a:") else mechanism.partition(":")[2]
+    listed = f"{host} ({', '.join(public)})" if where == host else host
     text = (
-        f"The SPF record does not list your SMTP server {host} ({', '.join(public)}). If it "
-        f"sends your mail itself, add a:{host} (or ip4:/ip6: with its address); if it relays "
-        "through another service, add that service's include instead."
+        f"The SPF record does not list your SMTP server {listed}. If it sends your mail "
+        f"itself, add {mechanism}; if it relays through another service, add that service's "
+        "include instead."
     )
-    return Problem(Status.WARNING, text), (f"a:{host}",)
+    return Problem(Status.WARNING, text), (mechanism,)
 
 
 def _host_addresses(session: DnsSession, host: str) -> list[str]:
@@ -240,18 +243,24 @@ def _multiple(session: DnsSession, domain: str, provider: Provider | None) -> Ch
     )
 
 
-def _missing(domain: str, provider: Provider | None, own_host: str | None) -> CheckRow:
+def _missing(
+    session: DnsSession, domain: str, provider: Provider | None, own_host: str | None
+) -> CheckRow:
     if provider and provider.spf_include:
         value, note = f"v=spf1 include:{provider.spf_include} ~all", ""
     elif own_host:
-        value, note = f"v=spf1 a:{own_host} ~all", ""
+        value, note = f"v=spf1 {records.spf_server_mechanism(own_host)} ~all", ""
     else:
         value, note = "v=spf1 mx ~all", "Add ip4:/include: for every server that sends as you."
+    if session.nonexistent(domain):
+        message = records.nonexistent_domain_message(domain)
+    else:
+        message = f"{domain} has no SPF record, so receivers can't tell who may send as it."
     return CheckRow(
         check=Check.SPF,
         status=Status.FAIL,
         title="SPF",
-        message=f"{domain} has no SPF record, so receivers can't tell who may send as it.",
+        message=message,
         expected=_expected(domain, provider),
         publish=[RecordToPublish(domain, "TXT", value, note=note)],
     )

@@ -38,8 +38,8 @@ def link_path(text: str, prefix: str) -> str:
     return path
 
 
-def sign_in(client: Client, email: str, password: str = TEST_PASSWORD):
-    return client.post("/accounts/login/", {"username": email, "password": password})
+def sign_in(client: Client, email: str, password: str = TEST_PASSWORD, **extra):
+    return client.post("/accounts/login/", {"username": email, "password": password}, **extra)
 
 
 def set_password(client: Client, path: str, password: str):

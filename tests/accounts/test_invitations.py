@@ -65,10 +65,15 @@ def test_the_invitee_sets_a_password_and_signs_in_once(admin_client_a, in_tenant
     assert b"Welcome to Cymmetri Production" in opened.content
     assert b"grace@example.com" in opened.content
 
-    done = set_password(Client(HTTP_HOST=TENANTS["a"].domain), path, PASSWORD)
-    assert done.headers["Location"] == "/accounts/reset/done/"
+    accepting = Client(HTTP_HOST=TENANTS["a"].domain)
+    done = set_password(accepting, path, PASSWORD)
+    # Signed in at once: straight to the dashboard, no second sign-in.
+    assert done.headers["Location"] == "/"
+    home = accepting.get("/")
+    assert home.status_code == 200
+    assert b"your password is set, and you are signed in as grace@example.com" in home.content
+    assert b"Administrators" in home.content
     assert sign_in(invitee, "grace@example.com", PASSWORD).status_code == 302
-    assert b"Administrators" in invitee.get("/").content
 
     used = Client(HTTP_HOST=TENANTS["a"].domain).get(path)
     assert b"This link has expired" in used.content

@@ -42,9 +42,12 @@ def test_an_existing_user_gets_a_recovery_link_that_sets_the_password_once(clien
     assert tenant_url(in_tenant_a, "/accounts/password-reset/") in email.body_text
     path = link_path(email.body_text, "/accounts/password-reset/")
 
-    done = set_password(Client(HTTP_HOST=TENANTS["a"].domain), path, NEW_PASSWORD)
+    resetting = Client(HTTP_HOST=TENANTS["a"].domain)
+    done = set_password(resetting, path, NEW_PASSWORD)
     assert done.status_code == 302
-    assert done.headers["Location"] == "/accounts/reset/done/"
+    # Signed in at once, on the dashboard.
+    assert done.headers["Location"] == "/"
+    assert b"Password set, and you are signed in as ada@example.com" in resetting.get("/").content
     assert sign_in(Client(HTTP_HOST=TENANTS["a"].domain), "ada@example.com").status_code == 200
     signed_in = sign_in(Client(HTTP_HOST=TENANTS["a"].domain), "ada@example.com", NEW_PASSWORD)
     assert signed_in.status_code == 302

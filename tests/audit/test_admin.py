@@ -1,3 +1,5 @@
+import html
+import re
 from datetime import timedelta
 
 import pytest
@@ -5,7 +7,7 @@ from django.db import connection
 from django.test import Client
 from django.utils import timezone
 
-from audit.models import AuditEvent
+from audit.models import AuditAction, AuditEvent
 from audit.services import audit_record
 from tenants.models import Organisation, Tenant
 from tests.support import OPERATOR_EMAIL, TEST_PASSWORD
@@ -128,5 +130,36 @@ def test_the_log_is_read_only_in_admin(operator, events):
 def test_the_list_shows_who_what_and_outcome(operator, events):
     page = operator.get("/admin/audit/auditevent/?action=email.send_failed").content.decode()
     assert "bob@example.com" in page
-    assert "sender_rejected" in page
+    assert "Sender refused" in page
     assert "production-cymmetri" in page
+
+
+def _cells(page: str) -> list[str]:
+    """The visible text of the change list's header and cells."""
+    start = page.index('id="result_list"')
+    table = page[start : page.index("</table>", start)]
+    return [
+        html.unescape(re.sub(r"<[^>]+>", "", cell)).strip()
+        for cell in re.findall(r"<t[hd][^>]*>(.*?)</t[hd]>", table, re.S)
+    ]
+
+
+def test_the_list_shows_labels_not_codes(operator, events):
+    cells = _cells(operator.get("/admin/audit/auditevent/").content.decode())
+    assert {"Action", "Outcome", "IP address"} <= set(cells)
+    assert {"Email send failed", "Email SMTP disabled", "Tenant created"} <= set(cells)
+    assert "Sender refused" in cells and "Expired before it could be sent" in cells
+    assert "Custom SMTP" in cells
+    raw = {*AuditAction.values, "sender_rejected", "expired", "custom"}
+    assert not [cell for cell in cells if raw & set(re.split(r"[\s·]+", cell))], "raw codes"
+    detail = operator.get(f"/admin/audit/auditevent/{events['a_failed'].pk}/change/")
+    assert "IP address" in detail.content.decode() and ">Ip:<" not in detail.content.decode()
+
+
+def test_the_tenants_list_labels_transport_health_and_deliverability(operator, tenant_a):
+    Tenant.objects.filter(pk=tenant_a.pk).update(
+        email_transport="custom", email_health="paused", email_deliverability="fail"
+    )
+    cells = _cells(operator.get("/admin/tenants/tenant/").content.decode())
+    assert {"Custom SMTP", "Action needed", "Could not check", "Not used yet"} <= set(cells)
+    assert not {"unknown", "fail", "custom", "platform_default", "paused"} & set(cells)

@@ -160,3 +160,31 @@ def test_own_server_listed_by_ip_passes(green, check):
 
     assert report.provider is None
     assert row(report, "spf").status == "pass"
+
+
+def test_an_smtp_host_given_as_an_address_is_authorised_with_ip4(green, check):
+    green.set(DOMAIN, "TXT", "v=spf1 mx ~all")
+
+    spf = row(check(host="203.0.113.10"), "spf")
+
+    assert spf.status == "warning"
+    assert "add ip4:203.0.113.10" in spf.message and "a:" not in spf.message
+    assert spf.publish[0].value == "v=spf1 mx ip4:203.0.113.10 ~all"
+
+
+def test_a_missing_record_for_an_ipv6_host_suggests_ip6(green, check):
+    green.set(DOMAIN, "TXT", "google-site-verification=x")
+
+    spf = row(check(host="2001:db8::25"), "spf")
+
+    assert [p.value for p in spf.publish] == ["v=spf1 ip6:2001:db8::25 ~all"]
+
+
+def test_a_domain_that_does_not_exist_is_said_so(green, check):
+    report = check(domain="no-such-domain.example.com")
+
+    for check_name in ("spf", "dmarc"):
+        found = row(report, check_name)
+        assert found.status == "fail"
+        assert "does not exist in DNS (NXDOMAIN)" in found.message
+        assert "has no SPF record" not in found.message

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from django.contrib.auth import get_user_model
 from django.test import Client
@@ -186,6 +188,38 @@ def test_recheck_sees_a_record_published_after_the_first_check(tab, green):
     assert page.row("DMARC").status == "pass"
     assert page.overall == "Ready"
     assert "DNS changes take minutes to hours to propagate" in response.content.decode()
+
+
+def test_the_message_after_a_recheck_has_the_colour_of_the_result(tab, green):
+    green.remove(DMARC)
+
+    failing = tab.post(TAB, follow=True).content.decode()
+
+    level, text = read_tab_message(failing)
+    assert (level, text.startswith("still failing")) == ("error", True)
+    assert "alert--success" not in failing
+    green.set(DMARC, "TXT", f"v=DMARC1; p=reject; rua=mailto:dmarc@{DOMAIN}")
+    level, text = read_tab_message(tab.post(TAB, follow=True).content.decode())
+    assert (level, text.startswith("everything passes")) == ("success", True)
+
+
+def read_tab_message(html: str) -> tuple[str, str]:
+    """The level of the one message on the page, and the words after "past every DNS cache: "."""
+    [(level, text)] = re.findall(r'<li class="alert alert--(\w+)">([^<]*)</li>', html)
+    return level, text.split("past every DNS cache: ")[1]
+
+
+def test_recheck_is_off_with_the_time_left_once_the_budget_is_spent(tab, green):
+    page = tab.get(TAB).content.decode()
+    assert re.search(r"<button[^>]*data-recheck-button[^>]*>", page)[0].count("disabled") == 0
+    for _ in range(services.CHECKS_PER_WINDOW):
+        tab.post(TAB)
+
+    page = tab.get(TAB).content.decode()
+
+    button = re.search(r"<button[^>]*data-recheck-button[^>]*>", page)[0]
+    assert "disabled" in button and 'aria-describedby="recheck-wait"' in button
+    assert "Re-check now works again in about 10 minutes" in page
 
 
 def test_rechecks_are_limited_per_tenant(tab, green, client_b, tenant_b):

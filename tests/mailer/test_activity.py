@@ -1,6 +1,9 @@
 """The Activity tab: recent emails, the failed filter and seven days of sent against failed."""
 
-from mailer.models import OutboundEmail
+import html as html_lib
+import re
+
+from mailer.models import FailureReason, OutboundEmail, WaitReason
 from tests.mailer.helpers import outbound_email
 
 URL = "/integrations/email-smtp/activity/"
@@ -20,12 +23,30 @@ def test_recent_emails_with_status_code_and_reason(admin_client_a):
     html = admin_client_a.get(URL).content.decode()
     for address in ("ok@example.com", "bounce@example.com", "later@example.com"):
         assert address in html
-    assert "recipient_rejected" in html and "No such user" in html
-    assert "waiting: rate_limited" in html
+    assert "Recipient refused" in html and "No such user" in html
+    assert "check it for typos" in html
+    assert "Waiting for a sending slot" in html
 
     failed = admin_client_a.get(URL + "?status=failed")
     rows = list(failed.context["page"].object_list)
     assert [row.to_address for row in rows] == ["bounce@example.com"]
+
+
+def test_no_internal_code_is_shown_for_a_reason(admin_client_a):
+    waits = [*WaitReason.values, "timeout", "temporary_failure"]
+    for code in waits:
+        outbound_email("queued", to=f"{code}@example.com", waiting_for=code)
+    for code in [*FailureReason.values, "recipient_rejected", "auth_failed", "relay_denied"]:
+        outbound_email("failed", to=f"{code}@example.com", failure_reason=code)
+    html = admin_client_a.get(URL).content.decode()
+    table = html[html.index("<tbody>") : html.index("</tbody>")]
+    cells = html_lib.unescape(re.sub(r"<[^>]+>|[\w.+-]+@example\.com", " ", table))
+    assert not re.findall(r"\b[a-z]+_[a-z_]+\b", cells), "a raw code is shown"
+    assert "waiting:" not in cells
+    assert "Held: the tenant's SMTP server is paused" in cells
+    assert "go out once the settings on the Configuration tab work again" in cells
+    assert "Expired before it could be sent" in cells
+    assert "it is retried automatically" in cells
 
 
 def test_the_chart_counts_the_last_seven_days(admin_client_a):

@@ -76,7 +76,7 @@ def test_create_tenant_command_prints_a_one_time_set_password_link(scratch_tenan
         {"new_password1": "a-fresh-passphrase-7", "new_password2": "a-fresh-passphrase-7"},
         follow=True,
     )
-    assert b"Your password is set" in done.content
+    assert b"Password set, and you are signed in as it@globex.test" in done.content
     assert browser.login(username="it@globex.test", password="a-fresh-passphrase-7")
     # One-time: the same link is spent.
     again = Client(HTTP_HOST="globex.localhost").get(link.group(1), follow=True)

@@ -52,7 +52,7 @@ class Command(BaseCommand):
                 self.stdout.write(f"Created tenant {schema} on {domain}.")
             else:
                 with tenant_context(tenant):
-                    if not get_user_model().objects.filter(email__iexact=admin_email).exists():
+                    if not get_user_model().objects.filter(email=admin_email.lower()).exists():
                         tenant_admin_create(tenant=tenant, email=admin_email, password=password)
                     self._user(admin_email, password)
         self.stdout.write(self.style.SUCCESS("Demo data is ready."))
@@ -68,7 +68,7 @@ class Command(BaseCommand):
 
     def _user(self, email: str, password: str, *, superuser: bool = False) -> None:
         User = get_user_model()
-        user = User.objects.filter(email__iexact=email).first()
+        user = User.objects.filter(email=email.lower()).first()
         if user is None:
             create = User.objects.create_superuser if superuser else User.objects.create_user
             create(email, password)
