@@ -3,6 +3,7 @@
 from pathlib import Path
 
 from celery.schedules import crontab
+from kombu import Exchange, Queue
 
 from cymmetri.env import (
     env_aead_keys,
@@ -208,6 +209,17 @@ CELERY_WORKER_CONCURRENCY = env_int("CELERY_WORKER_CONCURRENCY", 8, min_value=1,
 CELERY_TASK_SOFT_TIME_LIMIT = 240
 CELERY_TASK_TIME_LIMIT = 300
 CELERY_TASK_DEFAULT_QUEUE = env_str("CELERY_QUEUE", "cymmetri")
+# Test connection and deliverability checks wait on other people's servers (up to 20 s): they
+# have a queue of their own, so a mail backlog never delays them, nor they the mail.
+CELERY_PROBE_QUEUE = env_str("CELERY_PROBE_QUEUE", "cymmetri-probes")
+CELERY_TASK_ROUTES = ("cymmetri.celery.task_route",)
+# A worker started without -Q consumes both (make run); production may run one for each.
+# Each bound to an exchange and key of its own name (left out, both would share the default
+# queue's binding and receive its messages).
+CELERY_TASK_QUEUES = tuple(
+    Queue(name, Exchange(name), routing_key=name)
+    for name in (CELERY_TASK_DEFAULT_QUEUE, CELERY_PROBE_QUEUE)
+)
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # Long waits live in the database (next_attempt_at), never as broker countdowns.
 CELERY_BROKER_TRANSPORT_OPTIONS = {

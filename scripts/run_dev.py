@@ -95,7 +95,8 @@ def main() -> None:
             "-l",
             "INFO",
             # Pool and concurrency come from the settings (CELERY_WORKER_POOL and
-            # CELERY_WORKER_CONCURRENCY), the same as docker-compose's worker.
+            # CELERY_WORKER_CONCURRENCY), the same as docker-compose's worker. Without -Q it
+            # consumes CELERY_TASK_QUEUES: the mail queue and the probe queue.
             "--without-gossip",
             "--without-mingle",
         ],
