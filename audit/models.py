@@ -20,6 +20,9 @@ class AuditAction(models.TextChoices):
     ADMIN_INVITED = "admin.user_invited", "Administrator invited"
     ADMIN_INVITATION_RESENT = "admin.user_invitation_resent", "Administrator invitation resent"
     EMAIL_CHANGED = "account.email_changed", "Email address changed"
+    API_TOKEN_CREATED = "api_token.created", "API token created"
+    API_TOKEN_REVOKED = "api_token.revoked", "API token revoked"
+    API_EMAIL_REQUESTED = "api.email_requested", "Email requested through the API"
 
 
 def _search_index(field: str) -> GinIndex:

@@ -51,6 +51,8 @@ SHARED_APPS = [
     "django.contrib.admin",
     "django.contrib.staticfiles",
     "django.contrib.postgres",
+    # The API's documentation page and its assets, served from here (no CDN).
+    "ninja",
 ]
 TENANT_APPS = [
     "django.contrib.contenttypes",
@@ -60,6 +62,7 @@ TENANT_APPS = [
     "accounts",
     "smtp_integration",
     "deliverability",
+    "api",
 ]
 INSTALLED_APPS = SHARED_APPS + [app for app in TENANT_APPS if app not in SHARED_APPS]
 
@@ -165,6 +168,8 @@ PLATFORM_SMTP_USERNAME = env_str("PLATFORM_SMTP_USERNAME", "")
 PLATFORM_SMTP_PASSWORD = env_secret("PLATFORM_SMTP_PASSWORD") if PLATFORM_SMTP_USERNAME else ""
 PLATFORM_EMAIL_DOMAIN = env_str("PLATFORM_EMAIL_DOMAIN")
 PLATFORM_SMTP_RATE_LIMIT = env_rate("PLATFORM_SMTP_RATE_LIMIT", "300/hour")
+# Requests per API token (/api/v1/), counted in Redis; over it, 429 with Retry-After.
+API_RATE_LIMIT = env_rate("API_RATE_LIMIT", "600/minute")
 SMTP_ALLOWED_PORTS = env_ports("SMTP_ALLOWED_PORTS", "25,465,587,2525")
 SMTP_ALLOWED_PRIVATE_NETWORKS = env_networks("SMTP_ALLOWED_PRIVATE_NETWORKS")
 SMTP_ALLOW_PLAINTEXT = env_bool("SMTP_ALLOW_PLAINTEXT", False)

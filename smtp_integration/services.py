@@ -8,9 +8,11 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import HttpRequest
 from django.utils import timezone
+from django.utils.crypto import constant_time_compare
 
 from audit.models import AuditAction
-from audit.services import audit_record
+from audit.services import actor_user, audit_record
+from cymmetri.crypto import DecryptionError
 from smtp_integration.credentials import (
     binding_changes,
     secret_for_use,
@@ -27,7 +29,7 @@ from smtp_integration.models import (
     SmtpConnectionTest,
     TestOutcome,
 )
-from smtp_integration.secrets import SEALED, secret_seal
+from smtp_integration.secrets import SEALED, secret_open, secret_seal
 from smtp_integration.signals import smtp_config_changed
 from tenants.models import EmailHealth, EmailTransport
 from tenants.selectors import tenant_current
@@ -76,6 +78,9 @@ def smtp_config_save(*, actor, data: dict, request: HttpRequest | None = None) -
                 f"The {secret_label(data)} is required when the server or account changes.",
                 code="secret_required",
             )
+        if data[kind.name] and not rebound and _same_secret(config, kind.name, data[kind.name]):
+            data[kind.name] = ""  # typed again as stored (a tool sending the whole config)
+        before_sealed = {name: getattr(config, column) for name, column in SEALED.items()}
         for name in SEALED:
             # Only the secret of the chosen method is kept; the other is dropped.
             typed = data[name] if name == kind.name else ""
@@ -89,20 +94,27 @@ def smtp_config_save(*, actor, data: dict, request: HttpRequest | None = None) -
         for name in CONFIG_FIELDS:
             setattr(config, name, data[name])
         changed = [name for name in CONFIG_FIELDS if getattr(config, name) != before[name]]
-        changed += [name for name in SEALED if data[name]]
+        changed += [
+            name
+            for name, column in SEALED.items()
+            if data[name] or getattr(config, column) != before_sealed[name]
+        ]
+        tested = SmtpConnectionTest.objects.filter(
+            outcome=TestOutcome.PASSED, fingerprint=settings_fingerprint(data, secret)
+        ).exists()
+        if not created and not changed:
+            # The same settings again (a PUT repeated by a tool): nothing to store or audit.
+            return SaveResult(config=config, created=False, changed_fields=[], tested=tested)
         if created:
             config.enabled = True
         else:
             config.version += 1
         if rebound or data[kind.name]:
             _health_reset(config)  # new server or secret: the old failures say nothing now
-        config.updated_by = actor
+        config.updated_by = actor_user(actor)
         config.updated_by_email = actor.email
         config.save()
 
-        tested = SmtpConnectionTest.objects.filter(
-            outcome=TestOutcome.PASSED, fingerprint=settings_fingerprint(data, secret)
-        ).exists()
         audit_record(
             AuditAction.SMTP_CREATED if created else AuditAction.SMTP_UPDATED,
             request=request,
@@ -120,6 +132,17 @@ def smtp_config_save(*, actor, data: dict, request: HttpRequest | None = None) -
         )
         _status_sync(config)
     return SaveResult(config=config, created=created, changed_fields=changed, tested=tested)
+
+
+def _same_secret(config: SmtpConfig, name: str, typed: str) -> bool:
+    """Whether ``typed`` is the secret already stored (compared in constant time)."""
+    if not getattr(config, SEALED[name]):
+        return False
+    try:
+        stored = secret_open(config, name)
+    except DecryptionError:
+        return False
+    return constant_time_compare(stored, typed)
 
 
 def _normalised(data: dict) -> dict:
@@ -145,7 +168,7 @@ def smtp_config_toggle(*, actor, enabled: bool, request: HttpRequest | None = No
         config.version += 1
         if enabled:
             _health_reset(config)  # switched back on: give the server a fresh chance
-        config.updated_by = actor
+        config.updated_by = actor_user(actor)
         config.updated_by_email = actor.email
         config.save()
         audit_record(
