@@ -66,7 +66,10 @@ def register_handlers(api: NinjaAPI) -> None:
     def validation_error(request, exc: DjangoValidationError):
         fields = fields_of(exc)
         message = next(iter(exc.messages), "Invalid request.")
-        return error_response(api, request, 400, exc.code or "invalid", message, fields)
+        errors = exc.error_list if not hasattr(exc, "error_dict") else exc.error_dict.values()
+        flat = [e for group in errors for e in (group if isinstance(group, list) else [group])]
+        code = next((e.code for e in flat if e.code), None) or "invalid"
+        return error_response(api, request, 400, code, message, fields)
 
     @api.exception_handler(AuthenticationError)
     def unauthenticated(request, exc):

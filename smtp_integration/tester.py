@@ -169,8 +169,12 @@ def _test_create(*, actor, data: dict | None, to: str, request: HttpRequest | No
     to = (to or user.email).strip().lower()
     if to not in smtp_test_recipients():
         raise ValidationError(
-            {"to": "Test emails go only to an administrator of this tenant."},
-            code="recipient_not_admin",
+            {
+                "to": ValidationError(
+                    "Test emails go only to an administrator of this tenant.",
+                    code="recipient_not_admin",
+                )
+            }
         )
     config = smtp_config_get()
     if data is None:
@@ -184,9 +188,9 @@ def _test_create(*, actor, data: dict | None, to: str, request: HttpRequest | No
     data = {name: data[name] for name in CONFIG_FIELDS if name in data}
     if not secret and secret_needed(data):
         # The form says so in its words; this guards every other caller.
+        message = f"Enter the {secret_label(data)} for these settings."
         raise ValidationError(
-            {secret_kind(data).name: f"Enter the {secret_label(data)} for these settings."},
-            code="secret_required",
+            {secret_kind(data).name: ValidationError(message, code="secret_required")}
         )
     TEST_THROTTLE.take(str(user.pk))
     test = SmtpConnectionTest.objects.create(
