@@ -202,13 +202,15 @@ def _toggle(request: HttpRequest, enabled: bool):
     return config_out(smtp_config_toggle(actor=request.actor, enabled=enabled, request=request))
 
 
-@router.post("/enable", response={200: SmtpConfigOut, 404: ErrorOut, **ERRORS}, summary="On")
+@router.post("/enable", response={200: SmtpConfigOut, 404: ErrorOut, **ERRORS}, summary="Switch on")
 def smtp_enable(request: HttpRequest):
     """Send through the tenant's own SMTP from now on. Scope: `smtp:write`."""
     return _toggle(request, True)
 
 
-@router.post("/disable", response={200: SmtpConfigOut, 404: ErrorOut, **ERRORS}, summary="Off")
+@router.post(
+    "/disable", response={200: SmtpConfigOut, 404: ErrorOut, **ERRORS}, summary="Switch off"
+)
 def smtp_disable(request: HttpRequest):
     """Send through the platform default from now on; the settings stay. Scope:
     `smtp:write`."""
@@ -273,7 +275,9 @@ def _deliverability_out() -> dict:
     }
 
 
-@router.get("/deliverability", response={200: DeliverabilityOut, **ERRORS}, summary="DNS")
+@router.get(
+    "/deliverability", response={200: DeliverabilityOut, **ERRORS}, summary="Deliverability"
+)
 def smtp_deliverability(request: HttpRequest):
     """The stored SPF, DKIM, DMARC and return-path result of the From domain, per record
     with the record to publish. Scope: `smtp:read`."""
@@ -282,7 +286,9 @@ def smtp_deliverability(request: HttpRequest):
 
 
 @router.post(
-    "/deliverability/check", response={200: DeliverabilityOut, **ERRORS}, summary="Re-check"
+    "/deliverability/check",
+    response={200: DeliverabilityOut, **ERRORS},
+    summary="Re-check deliverability now",
 )
 def smtp_deliverability_check(request: HttpRequest):
     """Check the From domain in DNS now, past every cache; the same budget as the tab's
