@@ -61,25 +61,32 @@ def _idempotency_key(request: HttpRequest) -> str:
     return key
 
 
-_CLAIM = """
+# The answer is stored in the same statement that takes the key: a key seen in the last 24 h
+# conflicts (a concurrent request with it waits on the unique index for the first to commit),
+# an older one is taken over.
+_REMEMBER = """
 INSERT INTO api_idempotentrequest (key, request_hash, status_code, response, created_at)
-VALUES (%s, %s, 0, %s, %s)
+VALUES (%s, %s, %s, %s, %s)
 ON CONFLICT (key) DO UPDATE
-    SET request_hash = EXCLUDED.request_hash, status_code = 0, created_at = EXCLUDED.created_at
+    SET request_hash = EXCLUDED.request_hash, status_code = EXCLUDED.status_code,
+        response = EXCLUDED.response, created_at = EXCLUDED.created_at
     WHERE api_idempotentrequest.created_at < %s
 RETURNING id
 """
 
 
-def _claim(key: str, digest: str) -> bool:
-    """Take ``key`` for this request (or an expired one over); False if it answered already.
+class _Answered(Exception):
+    """The key was used within the window: undo this request's writes and replay."""
 
-    A concurrent request with the same key waits on the unique index until the first one
-    commits, then finds its answer."""
+
+def _remember(key: str, digest: str, status: int, answer: dict) -> None:
     now = timezone.now()
     with connection.cursor() as cursor:
-        cursor.execute(_CLAIM, [key, digest, Jsonb({}), now, now - IDEMPOTENCY_WINDOW])
-        return cursor.fetchone() is not None
+        cursor.execute(
+            _REMEMBER, [key, digest, status, Jsonb(answer), now, now - IDEMPOTENCY_WINDOW]
+        )
+        if cursor.fetchone() is None:
+            raise _Answered
 
 
 def _replay(key: str, digest: str):
@@ -153,11 +160,12 @@ def email_send(request: HttpRequest, body: EmailIn):
     digest = hashlib.sha256(
         json.dumps(body.model_dump(), sort_keys=True, default=str).encode()
     ).hexdigest()
-    with transaction.atomic():
-        if not _claim(key, digest):
-            return _replay(key, digest)
-        answer = _queue(request, body)
-        IdempotentRequest.objects.filter(key=key).update(status_code=202, response=answer)
+    try:
+        with transaction.atomic():
+            answer = _queue(request, body)
+            _remember(key, digest, 202, answer)
+    except _Answered:
+        return _replay(key, digest)
     return Status(202, answer)
 
 
