@@ -25,6 +25,9 @@ class AuditAction(models.TextChoices):
     AUDIT_ARCHIVED = "audit.archived", "Audit events archived and deleted"
     SIGN_IN_FAILED = "account.sign_in_failed", "Sign-in failed"
     SIGN_IN_THROTTLED = "account.sign_in_throttled", "Sign-in paused after repeated failures"
+    API_TOKEN_CREATED = "api_token.created", "API token created"
+    API_TOKEN_REVOKED = "api_token.revoked", "API token revoked"
+    API_EMAIL_REQUESTED = "api.email_requested", "Email requested through the API"
 
 
 def _search_index(field: str) -> GinIndex:

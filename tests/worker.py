@@ -21,19 +21,23 @@ def test_database_url() -> str:
     return f"postgres://{auth}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
 
 
+def probe_queue(queue: str) -> str:
+    """The probe queue (Test connection, deliverability) that goes with the mail ``queue``."""
+    return f"{queue}-probes"
+
+
 def celery_process(args: list[str], *, queue: str, env: dict) -> subprocess.Popen:
-    """``celery -A cymmetri ARGS`` on the test database and ``queue``; it stops if this process
-    dies."""
+    """``celery -A cymmetri ARGS`` on the test database, ``queue`` and its probe queue; it
+    stops if this process dies."""
     return subprocess.Popen(
         guarded([sys.executable, "-m", "celery", "-A", "cymmetri", *args]),
         cwd=ROOT,
-        # Probe tasks (deliverability checks) go to the same queue: one worker serves a test.
         env={
             **os.environ,
             "DATABASE_URL": test_database_url(),
             **env,
             "CELERY_QUEUE": queue,
-            "CELERY_PROBE_QUEUE": queue,
+            "CELERY_PROBE_QUEUE": probe_queue(queue),
         },
     )
 
@@ -66,7 +70,7 @@ class CeleryWorker:
                 "-c",
                 str(self.concurrency),
                 "-Q",
-                self.queue,
+                f"{self.queue},{probe_queue(self.queue)}",
                 "-n",
                 self.name,
                 "--without-gossip",
