@@ -164,8 +164,13 @@ def smtp_connection_test_start(
     atomically in Redis, so that concurrent requests cannot run more tests than it allows."""
     with transaction.atomic():
         test = _test_create(actor=actor, data=data, to=to, request=request)
-        transaction.on_commit(lambda: connection_test_run_task.delay(test.pk))
+        _run_later(test.pk)
     return test
+
+
+def _run_later(test_id: int) -> None:
+    """A probe worker runs the test once this transaction has committed."""
+    transaction.on_commit(lambda: connection_test_run_task.delay(test_id))
 
 
 def _test_create(*, actor, data: dict | None, to: str, request: HttpRequest | None):
@@ -270,9 +275,18 @@ def _finish(
     test.steps = [asdict(step) for step in result.steps] if result else test.steps
     test.duration_ms = result.duration_ms if result else None
     test.finished_at = timezone.now()
-    test.save(update_fields=["outcome", "reason", "message", "steps", "duration_ms", "finished_at"])
-    SMTP_TEST.labels(test.outcome).inc()
     failed = result.failed_step if result else None
+    # The outcome and its audit event become visible together.
+    with transaction.atomic():
+        test.save(
+            update_fields=["outcome", "reason", "message", "steps", "duration_ms", "finished_at"]
+        )
+        _audit_finished(test, failed)
+    SMTP_TEST.labels(test.outcome).inc()
+    return test
+
+
+def _audit_finished(test: SmtpConnectionTest, failed) -> None:
     audit_record(
         AuditAction.SMTP_TESTED,
         actor=Actor(pk=test.actor_ref or str(test.actor_id or ""), email=test.actor_email),
@@ -290,20 +304,4 @@ def _finish(
             "code": failed.code if failed else None,
             "duration_ms": round(test.duration_ms or 0),
         },
-    )
-    return test
-
-
-def smtp_connection_test(
-    *, actor, data: dict, request: HttpRequest | None = None
-) -> ConnectionTestResult:
-    """Test ``data`` now, in this process (the page's form post without scripts)."""
-    test = _test_create(actor=actor, data=data, to="", request=request)
-    test = connection_test_run(test_id=test.pk)
-    return ConnectionTestResult(
-        ok=test.outcome == TestOutcome.PASSED,
-        steps=[ShownStep(**step) for step in test.steps],
-        message=test.message,
-        reason=test.reason,
-        duration_ms=test.duration_ms or 0.0,
     )

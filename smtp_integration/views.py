@@ -2,7 +2,8 @@ from datetime import timedelta
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
@@ -18,6 +19,7 @@ from smtp_integration.selectors import (
     email_delivery_status,
     platform_from_address,
     smtp_config_get,
+    smtp_connection_test_get,
     smtp_settings_test,
 )
 from smtp_integration.services import (
@@ -25,7 +27,7 @@ from smtp_integration.services import (
     smtp_config_save,
     smtp_config_toggle,
 )
-from smtp_integration.tester import smtp_connection_test
+from smtp_integration.tester import smtp_connection_test_start
 
 
 @login_required
@@ -115,12 +117,15 @@ def email_smtp(request: HttpRequest) -> HttpResponse:
 @permission_required_page(CHANGE_PERMISSION)
 @require_POST
 def email_smtp_test(request: HttpRequest) -> HttpResponse:
+    """Queue a test of the settings on the form: the probe worker runs it, the page follows
+    its steps (scripts poll; without them, a result page refreshes itself). A request never
+    waits on the SMTP server."""
     config = smtp_config_get()
     form = SmtpConfigForm(request.POST, request.FILES, config=config)
-    result, error, status = None, "", 200
+    test, error, status = None, "", 202
     if form.is_valid():
         try:
-            result = smtp_connection_test(
+            test = smtp_connection_test_start(
                 actor=request.user, data=form.cleaned_data, request=request
             )
         except RateLimited as exc:
@@ -130,9 +135,14 @@ def email_smtp_test(request: HttpRequest) -> HttpResponse:
                 form.secret_field(form.cleaned_data),
                 "The stored secret cannot be read any more; enter it again.",
             )
+        except ValidationError as exc:
+            form.add_error(None, exc)
     if not form.is_valid():
         status = 400
-    if request.headers.get("X-Requested-With") == "fetch":
+    fetched = request.headers.get("X-Requested-With") == "fetch"
+    if test is not None and not fetched:
+        return redirect("integrations:email_smtp_test_result", test_id=test.pk)
+    if fetched:
         field_errors = {
             name: [str(message) for message in messages_]
             for name, messages_ in form.errors.items()
@@ -140,21 +150,32 @@ def email_smtp_test(request: HttpRequest) -> HttpResponse:
         }
         context = {
             "form": form,
-            "test_result": result,
+            "test_result": smtp_connection_test_get(test.pk) if test else None,
             "test_error": error,
             "tested": True,
             "field_errors": field_errors,
         }
         return render(request, "integrations/email_smtp/_test_result.html", context, status=status)
-    return _page(
-        request,
-        config=config,
-        form=form,
-        test_result=result,
-        test_error=error,
-        tested=True,
-        status=status,
-    )
+    return _page(request, config=config, form=form, test_error=error, tested=True, status=status)
+
+
+@permission_required_page(CHANGE_PERMISSION)
+def email_smtp_test_result(request: HttpRequest, test_id: int) -> HttpResponse:
+    """One connection test as it runs (the page polls it) and once it has finished."""
+    result = smtp_connection_test_get(test_id)
+    if result is None:
+        raise Http404("No such connection test.")
+    context = {"test_result": result, "tested": True}
+    if request.headers.get("X-Requested-With") == "fetch":
+        return render(request, "integrations/email_smtp/_test_result.html", context)
+    config = smtp_config_get()
+    context |= {
+        "config": config,
+        "status": email_delivery_status(config),
+        "settings_test": smtp_settings_test(config),
+        "tab": "configuration",
+    }
+    return render(request, "integrations/email_smtp/test_result.html", context)
 
 
 @permission_required_page(CHANGE_PERMISSION)

@@ -189,7 +189,42 @@
   });
 
   // --- Test connection without leaving the page (the typed password stays in the form) -------
+  // The server queues the test and answers at once; the steps are fetched every second until
+  // the probe worker has finished.
   var testButton = $("[data-test-button]");
+  var POLL_MS = 1000;
+  function fetchResult(url, options) {
+    return fetch(url, Object.assign({ headers: { "X-Requested-With": "fetch" }, credentials: "same-origin" }, options))
+      .then(function (response) { return response.text(); })
+      .then(function (html) {
+        var holder = document.createElement("div");
+        holder.innerHTML = html;
+        var fresh = holder.querySelector("#test-result");
+        var current = document.getElementById("test-result");
+        if (fresh && current) current.replaceWith(fresh);
+        return fresh;
+      });
+  }
+  function testEnded(fresh, tested) {
+    showFieldErrors(fresh);
+    var outcome = fresh.querySelector("[data-testid=test-outcome]");
+    // Settings the test refused as invalid go to Save unasked: it refuses them too.
+    if (outcome) lastTest = { snapshot: tested, ok: outcome.textContent.trim() === "Passed" };
+    else if (fresh.querySelector("#test-field-errors")) lastTest = { snapshot: tested, ok: true };
+    fresh.scrollIntoView({ behavior: "smooth", block: "nearest" });
+  }
+  function follow(fresh, tested, done) {
+    var url = fresh && fresh.getAttribute("data-poll");
+    if (!url) { if (fresh) testEnded(fresh, tested); done(); return; }
+    window.setTimeout(function () {
+      fetchResult(url).then(function (next) { follow(next, tested, done); }).catch(function () { failed(); done(); });
+    }, POLL_MS);
+  }
+  function failed() {
+    var current = document.getElementById("test-result");
+    current.hidden = false;
+    current.textContent = "The test could not be followed: check your connection and try again.";
+  }
   testButton.addEventListener("click", function (event) {
     if (!window.fetch) return;
     event.preventDefault();
@@ -197,37 +232,16 @@
     testButton.disabled = true;
     testButton.textContent = "Testing…";
     var tested = snapshot();
-    fetch(form.getAttribute("data-test-url"), {
-      method: "POST",
-      body: new FormData(form),
-      headers: { "X-Requested-With": "fetch" },
-      credentials: "same-origin",
-    })
-      .then(function (response) { return response.text(); })
-      .then(function (html) {
-        var holder = document.createElement("div");
-        holder.innerHTML = html;
-        var fresh = holder.querySelector("#test-result");
-        var current = document.getElementById("test-result");
-        if (fresh && current) {
-          current.replaceWith(fresh);
-          showFieldErrors(fresh);
-          var outcome = fresh.querySelector("[data-testid=test-outcome]");
-          // Settings the test refused as invalid go to Save unasked: it refuses them too.
-          if (outcome) lastTest = { snapshot: tested, ok: outcome.textContent.trim() === "Passed" };
-          else if (fresh.querySelector("#test-field-errors")) lastTest = { snapshot: tested, ok: true };
-          fresh.scrollIntoView({ behavior: "smooth", block: "nearest" });
-        }
+    function done() {
+      testButton.disabled = false;
+      testButton.textContent = label;
+    }
+    fetchResult(form.getAttribute("data-test-url"), { method: "POST", body: new FormData(form) })
+      .then(function (fresh) {
+        if (fresh && fresh.getAttribute("data-poll")) fresh.scrollIntoView({ behavior: "smooth", block: "nearest" });
+        follow(fresh, tested, done);
       })
-      .catch(function () {
-        var current = document.getElementById("test-result");
-        current.hidden = false;
-        current.textContent = "The test could not be started: check your connection and try again.";
-      })
-      .finally(function () {
-        testButton.disabled = false;
-        testButton.textContent = label;
-      });
+      .catch(function () { failed(); done(); });
   });
 
   // A test's validation errors, beside the fields they are about (as a failed Save shows them).

@@ -111,15 +111,15 @@ def test_metrics_refuse_a_scrape_without_the_token(web):
     assert web.get("/healthz", host="10.1.1.1")[0] == 200
 
 
-def test_connection_tests_are_counted_by_outcome(admin_client_a, smtp_server):
+def test_connection_tests_are_counted_by_outcome(admin_client_a, smtp_server, probes_inline):
     def count(outcome: str) -> float:
         return REGISTRY.get_sample_value("cymmetri_smtp_test_total", {"outcome": outcome}) or 0
 
     passed, failed = count("passed"), count("failed")
 
-    admin_client_a.post("/integrations/email-smtp/test/", smtp_form_data(smtp_server))
+    admin_client_a.post("/integrations/email-smtp/test/", smtp_form_data(smtp_server), follow=True)
     admin_client_a.post(
-        "/integrations/email-smtp/test/", smtp_form_data(smtp_server, password="wrong")
+        "/integrations/email-smtp/test/", smtp_form_data(smtp_server, password="wrong"), follow=True
     )
 
     assert (count("passed") - passed, count("failed") - failed) == (1, 1)

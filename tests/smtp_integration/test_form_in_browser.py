@@ -7,7 +7,7 @@ import pytest
 from tests.live import open_as_admin, shots
 from tests.support import POSTMARK_HOST, POSTMARK_TOKEN
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("probes_inline")]
 
 PAGE = "/integrations/email-smtp/"
 

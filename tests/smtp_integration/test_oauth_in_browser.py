@@ -6,7 +6,7 @@ import pytest
 from tests.live import open_as_admin, shots
 from tests.support import OAUTH, TENANTS
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("probes_inline")]
 
 
 def test_microsoft_365_with_oauth_in_the_browser(

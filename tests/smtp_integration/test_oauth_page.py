@@ -12,12 +12,14 @@ from smtp_integration.models import SmtpConfig, SmtpConnectionTest
 from tests.support import OAUTH, oauth_form_data, schema_dump
 from tests.support import smtp_form_data as form_data
 
+pytestmark = pytest.mark.usefixtures("probes_inline")
+
 PAGE = "/integrations/email-smtp/"
 TEST = "/integrations/email-smtp/test/"
 
 
 def run_test(client, data):
-    return client.post(TEST, data)
+    return client.post(TEST, data, follow=True)
 
 
 def step_names(html: str) -> list[str]:
@@ -312,7 +314,7 @@ def test_a_token_url_obeys_the_same_network_policy_as_smtp_hosts(
 ):
     settings.SMTP_ALLOWED_PRIVATE_NETWORKS = []  # the operator allows no private network
     data = oauth_form_data(oauth_smtp_server, "generic", oauth_token_url=url)
-    page = admin_client_a.post(TEST, data)
+    page = admin_client_a.post(TEST, data, follow=True)
     assert page.status_code == 400
     assert message in page.content.decode()
 

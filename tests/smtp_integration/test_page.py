@@ -10,6 +10,8 @@ from tenants.models import Tenant
 from tests.smtp_servers import SMTP_PASSWORD, SMTP_USERNAME
 from tests.support import smtp_form_data as form_data
 
+pytestmark = pytest.mark.usefixtures("probes_inline")
+
 PAGE = "/integrations/email-smtp/"
 TEST = "/integrations/email-smtp/test/"
 
@@ -61,7 +63,7 @@ def test_save_activates_the_configuration_at_once(admin_client_a, smtp_server, t
 
 
 def test_connection_test_sends_to_the_admin_through_the_server(admin_client_a, smtp_server):
-    response = admin_client_a.post(TEST, form_data(smtp_server))
+    response = admin_client_a.post(TEST, form_data(smtp_server), follow=True)
     html = response.content.decode()
     assert response.status_code == 200
     assert 'data-testid="test-outcome">Passed' in html
@@ -89,7 +91,7 @@ def test_control_characters_in_a_servers_reply_are_shown_and_stored_clean(
 ):
     smtp_server.accept_reply = "250 2.0.0 Queued\x00 as <9>\x1b[31m"
 
-    response = admin_client_a.post(TEST, form_data(smtp_server))
+    response = admin_client_a.post(TEST, form_data(smtp_server), follow=True)
 
     assert response.status_code == 200
     html = response.content.decode()
@@ -103,7 +105,7 @@ def test_control_characters_in_a_servers_reply_are_shown_and_stored_clean(
 
 
 def test_saving_tested_settings_says_nothing_about_testing(admin_client_a, smtp_server):
-    admin_client_a.post(TEST, form_data(smtp_server))
+    admin_client_a.post(TEST, form_data(smtp_server), follow=True)
     html = save(admin_client_a, form_data(smtp_server)).content.decode()
     assert "saved and active" in html
     assert "have not passed Test connection yet" not in html
@@ -112,7 +114,7 @@ def test_saving_tested_settings_says_nothing_about_testing(admin_client_a, smtp_
 
 def test_implicit_tls_passes(admin_client_a, smtp_servers):
     server = smtp_servers("tls")
-    html = admin_client_a.post(TEST, form_data(server)).content.decode()
+    html = admin_client_a.post(TEST, form_data(server), follow=True).content.decode()
     assert 'data-testid="test-outcome">Passed' in html
     assert len(server.messages) == 1
 
@@ -126,7 +128,7 @@ def test_implicit_tls_passes(admin_client_a, smtp_servers):
 )
 def test_failures_are_explained_on_the_page(admin_client_a, smtp_servers, script, expected):
     server = smtp_servers("starttls", script=script)
-    response = admin_client_a.post(TEST, form_data(server))
+    response = admin_client_a.post(TEST, form_data(server), follow=True)
     html = response.content.decode()
     assert 'data-testid="test-outcome">Failed' in html
     assert expected in html
@@ -137,7 +139,9 @@ def test_failures_are_explained_on_the_page(admin_client_a, smtp_servers, script
 
 
 def test_wrong_password_is_explained(admin_client_a, smtp_server):
-    html = admin_client_a.post(TEST, form_data(smtp_server, password="wrong")).content.decode()
+    html = admin_client_a.post(
+        TEST, form_data(smtp_server, password="wrong"), follow=True
+    ).content.decode()
     assert 'data-testid="test-outcome">Failed' in html
     assert "Authentication failed" in html or "authentication failed" in html
     assert len(smtp_server.auth_attempts) == 1
@@ -146,10 +150,14 @@ def test_wrong_password_is_explained(admin_client_a, smtp_server):
 def test_tls_mode_mismatch_is_explained_both_ways(admin_client_a, smtp_servers):
     tls_server = smtp_servers("tls")
     starttls_server = smtp_servers("starttls")
-    html = admin_client_a.post(TEST, form_data(tls_server, tls_mode="starttls")).content.decode()
+    html = admin_client_a.post(
+        TEST, form_data(tls_server, tls_mode="starttls"), follow=True
+    ).content.decode()
     assert 'data-testid="test-outcome">Failed' in html
     assert f"Port {tls_server.port} expects TLS from the first byte; choose TLS" in html
-    html = admin_client_a.post(TEST, form_data(starttls_server, tls_mode="tls")).content.decode()
+    html = admin_client_a.post(
+        TEST, form_data(starttls_server, tls_mode="tls"), follow=True
+    ).content.decode()
     assert 'data-testid="test-outcome">Failed' in html
     assert "speaks plain SMTP first; choose STARTTLS, not TLS" in html
 
@@ -162,7 +170,7 @@ def test_editing_without_a_password_keeps_the_stored_one(admin_client_a, smtp_se
     assert config.from_name == "Acme Login"
     assert config.version == 2
     # The stored password still works: a test with an empty password field authenticates.
-    admin_client_a.post(TEST, form_data(smtp_server, password=""))
+    admin_client_a.post(TEST, form_data(smtp_server, password=""), follow=True)
     assert [a.password for a in smtp_server.auth_attempts] == [SMTP_PASSWORD]
     updated = AuditEvent.objects.get(action="admin.integration_email_smtp_updated")
     assert updated.metadata["changed_fields"] == ["from_name"]
@@ -175,7 +183,7 @@ def test_the_stored_password_never_reaches_a_changed_host(admin_client_a, smtp_s
 
     # Same host name, other port: a different server. No password typed.
     changed = form_data(elsewhere, password="")
-    test = admin_client_a.post(TEST, changed)
+    test = admin_client_a.post(TEST, changed, follow=True)
     assert test.status_code == 400
     assert "enter the password again" in test.content.decode()
     saved = admin_client_a.post(PAGE, changed)
@@ -185,7 +193,9 @@ def test_the_stored_password_never_reaches_a_changed_host(admin_client_a, smtp_s
     assert SmtpConfig.objects.get().port == original.port
 
     # A changed username is another account: the same rule.
-    other_user = admin_client_a.post(TEST, form_data(original, password="", username="other"))
+    other_user = admin_client_a.post(
+        TEST, form_data(original, password="", username="other"), follow=True
+    )
     assert "enter the password again" in other_user.content.decode()
     assert original.auth_attempts == []
 
@@ -361,9 +371,9 @@ def test_every_post_needs_csrf(in_tenant_a, admin_a, smtp_server):
 
 def test_connection_tests_are_limited_per_admin(admin_client_a, admin_a, smtp_server):
     for _ in range(10):
-        assert admin_client_a.post(TEST, form_data(smtp_server)).status_code == 200
+        assert admin_client_a.post(TEST, form_data(smtp_server), follow=True).status_code == 200
     assert smtp_server.connections == 10
-    response = admin_client_a.post(TEST, form_data(smtp_server))
+    response = admin_client_a.post(TEST, form_data(smtp_server), follow=True)
     assert response.status_code == 429
     assert "Try again in about 10 minutes" in response.content.decode()
     assert smtp_server.connections == 10
@@ -380,7 +390,7 @@ def test_tenant_b_gets_nothing_of_tenant_as(admin_client_a, client_b, tenant_b, 
     from django_tenants.utils import schema_context
 
     save(admin_client_a, form_data(smtp_server))
-    admin_client_a.post(TEST, form_data(smtp_server))
+    admin_client_a.post(TEST, form_data(smtp_server), follow=True)
     session_a = admin_client_a.cookies["sessionid"].value
 
     with schema_context(tenant_b.schema_name):
@@ -455,13 +465,13 @@ def test_the_local_mail_catcher_is_a_preset_in_development_only(
     settings.DEBUG = True
     page = admin_client_a.get(PAGE).content.decode()
     assert "Local mail catcher (development only)" in page
-    tested = admin_client_a.post(TEST, data).content.decode()
+    tested = admin_client_a.post(TEST, data, follow=True).content.decode()
     assert 'data-testid="test-outcome">Passed' in tested, tested
     assert len(catcher.messages) == 1
 
     settings.DEBUG = False  # production: the same setting does nothing
     assert "Local mail catcher" not in admin_client_a.get(PAGE).content.decode()
-    assert admin_client_a.post(TEST, data).status_code == 400
+    assert admin_client_a.post(TEST, data, follow=True).status_code == 400
     assert len(catcher.messages) == 1
 
 

@@ -6,7 +6,7 @@ from tests.live import open_as_admin, shot
 from tests.smtp_servers import SMTP_PASSWORD
 from tests.support import TENANTS
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("probes_inline")]
 
 
 def test_configure_test_save_and_toggle_in_the_browser(browser, live_server_url, smtp_server):

@@ -9,11 +9,15 @@ from __future__ import annotations
 
 import importlib
 
+import pytest
+
 from mailer.routing import custom_route
 from smtp_integration.models import SmtpConfig
 from smtp_integration.secrets import username_open
 from tests.support import POSTMARK_HOST, POSTMARK_TOKEN, schema_dump
 from tests.support import smtp_form_data as form_data
+
+pytestmark = pytest.mark.usefixtures("probes_inline")
 
 PAGE = "/integrations/email-smtp/"
 TEST = "/integrations/email-smtp/test/"
@@ -44,7 +48,9 @@ def test_the_token_is_sealed_and_only_its_mask_is_shown(committed, admin_client_
 def test_a_test_with_the_stored_token_signs_in_and_never_shows_it(admin_client_a, postmark_server):
     admin_client_a.post(PAGE, postmark_data(postmark_server))
 
-    tested = admin_client_a.post(TEST, postmark_data(postmark_server, username="", password=""))
+    tested = admin_client_a.post(
+        TEST, postmark_data(postmark_server, username="", password=""), follow=True
+    )
     html = tested.content.decode()
 
     assert 'data-testid="test-outcome">Passed' in html, html

@@ -15,6 +15,8 @@ from smtp_integration.secrets import password_open, password_seal, secret_open, 
 from tests.smtp_servers import SMTP_PASSWORD
 from tests.support import smtp_form_data as form_data
 
+pytestmark = pytest.mark.usefixtures("probes_inline")
+
 PAGE = "/integrations/email-smtp/"
 
 
@@ -22,8 +24,10 @@ def test_the_column_holds_ciphertext_and_responses_never_the_password(admin_clie
     responses = [
         admin_client_a.post(PAGE, form_data(smtp_server), follow=True),
         admin_client_a.get(PAGE),
-        admin_client_a.post("/integrations/email-smtp/test/", form_data(smtp_server)),
-        admin_client_a.post("/integrations/email-smtp/test/", form_data(smtp_server, password="")),
+        admin_client_a.post("/integrations/email-smtp/test/", form_data(smtp_server), follow=True),
+        admin_client_a.post(
+            "/integrations/email-smtp/test/", form_data(smtp_server, password=""), follow=True
+        ),
         admin_client_a.post(PAGE, form_data(smtp_server, from_name="x\r\n"), follow=True),
         admin_client_a.get("/integrations/"),
         admin_client_a.get("/"),

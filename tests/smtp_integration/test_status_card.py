@@ -4,12 +4,15 @@ configuration stays on the card or in the operators' tenant list."""
 
 from __future__ import annotations
 
+import pytest
 from django.utils import timezone
 
 from mailer.models import OutboundEmail
 from smtp_integration.models import SmtpConfig
 from tenants.models import DeliverabilityStatus, EmailHealth, Tenant
 from tests.support import smtp_form_data as form_data
+
+pytestmark = pytest.mark.usefixtures("probes_inline")
 
 PAGE = "/integrations/email-smtp/"
 TEST = "/integrations/email-smtp/test/"
@@ -22,7 +25,7 @@ def card(client) -> str:
 
 def test_saving_after_a_failed_test_says_so_in_red(admin_client_a, smtp_server):
     data = form_data(smtp_server, password="wrong-password")
-    admin_client_a.post(TEST, data)
+    admin_client_a.post(TEST, data, follow=True)
 
     saved = admin_client_a.post(PAGE, data, follow=True).content.decode()
 
@@ -35,7 +38,7 @@ def test_saving_after_a_failed_test_says_so_in_red(admin_client_a, smtp_server):
 
 
 def test_a_password_only_save_is_not_called_tested(admin_client_a, smtp_server):
-    admin_client_a.post(TEST, form_data(smtp_server))
+    admin_client_a.post(TEST, form_data(smtp_server), follow=True)
     admin_client_a.post(PAGE, form_data(smtp_server))
     assert "Passed" in card(admin_client_a)
 
@@ -52,7 +55,7 @@ def test_a_test_of_the_saved_settings_with_the_stored_password_counts(admin_clie
     admin_client_a.post(PAGE, form_data(smtp_server))
     assert "Not tested" in card(admin_client_a)
 
-    admin_client_a.post(TEST, form_data(smtp_server, password=""))
+    admin_client_a.post(TEST, form_data(smtp_server, password=""), follow=True)
 
     shown = card(admin_client_a)
     assert "Passed" in shown and "Not tested" not in shown
@@ -95,7 +98,7 @@ def test_a_new_server_starts_without_the_old_ones_deliveries(admin_client_a, smt
 
 
 def test_the_platform_default_card_shows_no_test_of_removed_settings(admin_client_a, smtp_server):
-    admin_client_a.post(TEST, form_data(smtp_server))
+    admin_client_a.post(TEST, form_data(smtp_server), follow=True)
     admin_client_a.post(PAGE, form_data(smtp_server))
 
     admin_client_a.post(f"{PAGE}delete/")
