@@ -25,13 +25,15 @@ def test_a_rate_limited_backlog_is_claimed_at_most_twice_per_email(
     # machine may cost one more): never the re-scan of the whole backlog per freed slot.
     claims = [row.claims for row in rows]
     assert sum(claims) / len(claims) <= 2.2 and max(claims) <= 3, claims
-    # Each waited for a slot of its own: at most five a second went out. The server sees them
-    # some milliseconds after the limiter let them go, more on a busy machine: a late arrival
-    # shortens the next gap, hence the margin (without the limit the gaps are near 0).
+    # Each waited for a slot of its own: five a second went out, so 30 took about six
+    # seconds. What the server sees is measured: an email late on a busy machine arrives with
+    # the next second's five, so a window may hold one or two more; without the limit all 30
+    # arrive within a fraction of a second.
     arrivals = sorted(m.received_at for m in platform_smtp.messages)
-    gaps = [later - earlier for earlier, later in zip(arrivals, arrivals[5:], strict=False)]
     assert len(arrivals) == 30
-    assert min(gaps) >= 0.7, gaps
+    assert arrivals[-1] - arrivals[0] >= 4.5, arrivals
+    busiest = max(sum(1 for t in arrivals if start <= t < start + 1) for start in arrivals)
+    assert busiest <= 7, arrivals
 
 
 def test_a_paused_integrations_emails_wait_unclaimed_until_a_save(

@@ -59,8 +59,9 @@ def test_a_killed_worker_vanishes_within_its_ttl_and_mailer_status_fails(
     [seen] = [w for w in workers_read() if w["hostname"] == worker.name]
     assert sorted(seen["queues"]) == [worker.queue, probe_queue(worker.queue)]
     assert (seen["pool"], seen["concurrency"]) == ("thread", 2)
-    assert healthy["checks"]["beat"]["age_seconds"] < 5
-    assert healthy["checks"]["sweeper"]["age_seconds"] < 5
+    # Beat ticks every second here; a busy machine may delay a tick by some seconds.
+    assert healthy["checks"]["beat"]["age_seconds"] < 10
+    assert healthy["checks"]["sweeper"]["age_seconds"] < 10
     # What a container's health check asks: is this one worker alive, has beat ticked.
     call_command("mailer_status", "--worker", worker.name, stdout=StringIO())
     call_command("mailer_status", "--beat", stdout=StringIO())
