@@ -276,6 +276,7 @@ class SmtpTestServer:
             self.messages: list[ReceivedMessage] = []
             self.auth_attempts: list[AuthAttempt] = []
             self.commands: list[str] = []
+            self.ehlo_names: list[str] = []  # what clients said they are
             self.connections = 0
             self._scripts = {step: [reply, None] for step, reply in self._initial_script.items()}
 
@@ -373,6 +374,7 @@ class _Handler:
         if scripted:
             return [scripted]
         session.host_name = hostname
+        self.server._record("ehlo_names", hostname)
         if self.server.credentials is None:
             return [line for line in responses if not line[4:].startswith("AUTH")]
         return responses

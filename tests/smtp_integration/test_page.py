@@ -501,3 +501,11 @@ def test_every_field_description_the_page_points_to_exists(
     for html in pages:
         assert "aria-describedby" in html
         assert not dangling(html)
+
+
+def test_connection_tests_greet_with_the_platforms_mail_domain(
+    admin_client_a, smtp_server, settings
+):
+    admin_client_a.post(TEST, form_data(smtp_server), follow=True)
+
+    assert set(smtp_server.ehlo_names) == {settings.PLATFORM_EMAIL_DOMAIN}
