@@ -35,6 +35,15 @@ def write_env(path: Path) -> dict[str, str]:
                 line = f"{key}={value}"
             values[key] = value
         out.append(line)
+    # Settings added to .env.example since this .env was written: their example values.
+    for line in (ROOT / ".env.example").read_text().splitlines():
+        key, sep, value = line.partition("=")
+        if sep and not line.lstrip().startswith("#") and key not in values:
+            if not value and key in GENERATED:
+                continue  # made below
+            values[key] = value
+            out.append(line)
+            changed = True
     for key, make in GENERATED.items():
         if key not in values:
             values[key] = make()
@@ -43,7 +52,7 @@ def write_env(path: Path) -> dict[str, str]:
     if changed:
         path.write_text("\n".join(out) + "\n")
         path.chmod(0o600)
-        print(f"Wrote {path.name} with fresh secrets.")
+        print(f"Wrote {path.name} (fresh secrets, and settings new in .env.example).")
     return values
 
 

@@ -61,7 +61,7 @@ def presets_for_page() -> list[dict]:
                 "auth_methods": ["password"],
                 "oauth_provider": "",
                 "oauth_username_hint": "",
-                "note": "The catcher `make run` starts: it prints every email in the terminal "
+                "note": "The catcher that make run starts: it prints every email in the terminal "
                 "and keeps it in var/mail/. Not offered in production.",
                 "endpoints": [
                     {"host": host, "port": port, "tls_mode": TlsMode.NONE, "label": "Local"}

@@ -65,3 +65,6 @@ def test_setup_fills_missing_secrets_and_keeps_existing_values(tmp_path):
     assert values["DEMO_PASSWORD"].startswith("demo-")
     assert devenv.write_env(env_file) == values  # a second run changes nothing
     assert oct(env_file.stat().st_mode)[-3:] == "600"
+    # Settings new in .env.example since the .env was written arrive with their example value.
+    assert values["DEV_MAIL_CATCHER"] == "127.0.0.1:1025"
+    assert values["DEBUG"] == "true"
