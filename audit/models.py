@@ -25,6 +25,9 @@ class AuditAction(models.TextChoices):
     AUDIT_ARCHIVED = "audit.archived", "Audit events archived and deleted"
     SIGN_IN_FAILED = "account.sign_in_failed", "Sign-in failed"
     SIGN_IN_THROTTLED = "account.sign_in_throttled", "Sign-in paused after repeated failures"
+    EMAIL_TEMPLATE_UPDATED = "admin.email_template_updated", "Email template updated"
+    EMAIL_BRAND_UPDATED = "admin.email_brand_updated", "Email brand and language updated"
+    EMAIL_TEMPLATE_TEST_SENT = "admin.email_template_test_sent", "Test email sent to oneself"
 
 
 def _search_index(field: str) -> GinIndex:

@@ -52,11 +52,13 @@ def cpu_snapshot(groups: dict[str, list[int]]) -> dict[str, float]:
 def sample_messages(count: int, prefix: str):
     """Messages like the mailer's OTP email (same templates), with their own Message-IDs,
     built before the clock starts: the baselines time smtplib alone."""
+    from email_templates.rendering import email_render
     from mailer.kinds import KINDS
-    from mailer.rendering import email_render
     from smtp_integration.transport import build_message
+    from tenants.models import Tenant
 
-    rendered = email_render(KINDS["otp"], context={"code": "493027"}, tenant_name="Bench Tenant")
+    tenant = Tenant(schema_name="bench", display_name="Bench Tenant")
+    rendered = email_render(KINDS["otp"], context={"code": "493027"}, tenant=tenant)
     return [
         build_message(
             from_address=FROM,
