@@ -181,10 +181,11 @@ def _invitation() -> Source:
 
 def _notification() -> Source:
     action_label = t("Open")
+    footer = t("You receive this notification as an administrator of {{ tenant_name }}.")
     return Source(
         subject="[{{ tenant_name }}] {{ title }}",
         text="{{ title }}\n\n{{ message }}{% if action_url %}\n\n{{ action_url }}{% endif %}"
-        "\n\n{{ tenant_name }}",
+        f"\n\n-- \n{footer}",
         html="\n".join(
             [
                 "<h1>{{ title }}</h1>",
@@ -193,7 +194,7 @@ def _notification() -> Source:
                 f'"{action_label}" }}}}{{% endif %}}',
             ]
         ),
-        footer=t("You receive this notification as an administrator of {{ tenant_name }}."),
+        footer=footer,
     )
 
 

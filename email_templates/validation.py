@@ -31,16 +31,29 @@ def _syntax_error(source: str, error: LiquidError) -> str:
     return f"{_position(source, index)}: {message}."
 
 
+# Values are text: these are the only properties worth reading from one.
+PROPERTIES = {"size", "first", "last"}
+
+
 def _unknown_variables(kind: str, source: str, template) -> list[str]:
     allowed = set(kind_variables(kind))
     found = []
     for name, uses in template.analyze().globals.items():
+        where = _position(source, uses[0].span.index)
         if name not in allowed:
-            where = _position(source, uses[0].span.index)
             found.append(
                 f"{where}: {{{{ {name} }}}} is not a variable of this email. "
                 f"It can use: {', '.join(sorted(allowed))}."
             )
+            continue
+        for use in uses:
+            extra = [str(segment) for segment in use.segments[1:]]
+            if extra and (len(extra) > 1 or extra[0] not in PROPERTIES):
+                found.append(
+                    f"{_position(source, use.span.index)}: {{{{ {name} }}}} is text; only "
+                    f"{name}.size, {name}.first and {name}.last can follow it."
+                )
+                break
     return found
 
 
