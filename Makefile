@@ -26,7 +26,7 @@ lint: $(STAMP)
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
-BENCHMARKS := mailer_throughput noisy_neighbour recovery many_tenants rate_limited_backlog deliverability_check
+BENCHMARKS := mailer_throughput noisy_neighbour recovery many_tenants rate_limited_backlog deliverability_check api_send
 
 bench: setup
 	for name in $(BENCHMARKS); do $(BIN)/python "bench/$$name.py" || exit 1; done

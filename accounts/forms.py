@@ -1,8 +1,13 @@
+import secrets
+from datetime import timedelta
+
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 
 from accounts.addresses import email_ambiguity_check
+from accounts.models import ApiScope
 from accounts.sign_in import SignInThrottled, sign_in_authenticate
 from cymmetri.validators import reject_control_characters
 from mailer.validation import validate_recipient
@@ -87,3 +92,39 @@ class EmailChangeForm(forms.Form):
 
     def clean_new_email(self) -> str:
         return self.cleaned_data["new_email"].lower()
+
+
+EXPIRY_CHOICES = [("30", "In 30 days"), ("90", "In 90 days"), ("365", "In a year"), ("", "Never")]
+
+
+class ApiTokenForm(forms.Form):
+    name = forms.CharField(
+        max_length=100,
+        help_text="What uses it, e.g. “Terraform” or “Billing service”.",
+        widget=forms.TextInput(attrs={"autocomplete": "off"}),
+    )
+    scopes = forms.MultipleChoiceField(
+        choices=[(value, f"{value} · {label}") for value, label in ApiScope.choices],
+        widget=forms.CheckboxSelectMultiple,
+        help_text="Give a token only what it needs.",
+        error_messages={"required": "Choose at least one scope."},
+    )
+    expires_in = forms.ChoiceField(
+        label="Expires", choices=EXPIRY_CHOICES, initial="90", required=False
+    )
+    # One per form shown: the same form posted again (a reload) creates no second token.
+    request_id = forms.CharField(widget=forms.HiddenInput, max_length=64)
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("initial", {}).setdefault("request_id", secrets.token_urlsafe(16))
+        super().__init__(*args, **kwargs)
+
+    def clean_name(self) -> str:
+        value = self.cleaned_data["name"]
+        reject_control_characters(value)
+        return value.strip()
+
+    @property
+    def expires_at(self):
+        days = self.cleaned_data.get("expires_in")
+        return timezone.now() + timedelta(days=int(days)) if days else None

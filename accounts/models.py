@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.contrib.auth.models import PermissionsMixin
 from django.db import models
@@ -60,3 +61,41 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     def get_short_name(self) -> str:
         return self.full_name.split(" ")[0] if self.full_name else self.email
+
+
+class ApiScope(models.TextChoices):
+    SMTP_READ = "smtp:read", "Read the Email SMTP settings, tests and deliverability"
+    SMTP_WRITE = "smtp:write", "Change, test, switch and remove the Email SMTP settings"
+    EMAIL_SEND = "email:send", "Send transactional emails"
+    EMAIL_READ = "email:read", "Read sent emails' status (never their content)"
+
+
+class ApiToken(models.Model):
+    """A tenant's API token: only its SHA-256 is kept; the token is shown once."""
+
+    name = models.CharField(max_length=100)
+    # The token's first characters, shown to tell tokens apart and logged instead of it.
+    prefix = models.CharField(max_length=16)
+    token_hash = models.CharField(max_length=64, unique=True)
+    scopes = models.JSONField(default=list)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    revoked_by_email = models.EmailField(blank=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    last_used_ip = models.GenericIPAddressField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…)"
+
+    @property
+    def active(self) -> bool:
+        return self.revoked_at is None and (
+            self.expires_at is None or self.expires_at > timezone.now()
+        )

@@ -9,7 +9,7 @@ from django.contrib.auth import get_user_model
 from django.db.models import Max, QuerySet
 from django.utils import timezone
 
-from accounts.models import User
+from accounts.models import ApiToken, User
 from accounts.roles import TENANT_ADMINS_GROUP
 from accounts.tokens import invitation_token_generator
 from audit.models import AuditAction, AuditEvent
@@ -97,3 +97,8 @@ def tenant_admin_list(*, tenant) -> list[AdminRow]:
             status = "invitation_expired" if expired else "invited"
         rows.append(AdminRow(user=user, status=status, invited_at=invited_at))
     return rows
+
+
+def api_token_list() -> QuerySet:
+    """The tenant's API tokens, newest first, with their creators."""
+    return ApiToken.objects.select_related("created_by")

@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from accounts import views_admins, views_email, views_password
+from accounts import views_admins, views_api_tokens, views_email, views_password
 from accounts.forms import SignInForm
 from accounts.tokens import invitation_token_generator, recovery_token_generator
 
@@ -52,6 +52,12 @@ urlpatterns = [
         name="admin_invitation_resend",
     ),
     path("admins/<int:user_id>/remove/", views_admins.admin_remove, name="admin_remove"),
+    path("api-tokens/", views_api_tokens.api_tokens, name="api_tokens"),
+    path(
+        "api-tokens/<int:token_id>/revoke/",
+        views_api_tokens.api_token_revoke_view,
+        name="api_token_revoke",
+    ),
     path("email/", views_email.email_change, name="email_change"),
     path(
         "email/confirm/<str:token>/",

@@ -28,6 +28,9 @@ class AuditAction(models.TextChoices):
     EMAIL_TEMPLATE_UPDATED = "admin.email_template_updated", "Email template updated"
     EMAIL_BRAND_UPDATED = "admin.email_brand_updated", "Email brand and language updated"
     EMAIL_TEMPLATE_TEST_SENT = "admin.email_template_test_sent", "Test email sent to oneself"
+    API_TOKEN_CREATED = "api_token.created", "API token created"
+    API_TOKEN_REVOKED = "api_token.revoked", "API token revoked"
+    API_EMAIL_REQUESTED = "api.email_requested", "Email requested through the API"
 
 
 def _search_index(field: str) -> GinIndex:

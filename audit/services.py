@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from typing import Any
 
 from django.http import HttpRequest
@@ -19,6 +20,22 @@ _SECRET_KEY = re.compile(r"pass(word)?|secret|token|api_?key|credential", re.IGN
 
 class AuditMetadataError(ValueError):
     pass
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who acted, where no user object is at hand: an API token (acting for ``user``, the
+    admin who made it), or a user recorded earlier (a connection test that a worker
+    finishes). ``pk`` becomes the event's actor id."""
+
+    pk: str
+    email: str
+    user: Any = None
+
+
+def actor_user(actor):
+    """The user behind ``actor`` (itself, or the admin an API token acts for)."""
+    return actor.user if isinstance(actor, Actor) else actor
 
 
 def _check_metadata(metadata: dict[str, Any], path: str = "") -> None:

@@ -40,7 +40,8 @@ class SecurityHeadersMiddleware:
             "Permissions-Policy", "camera=(), microphone=(), geolocation=()"
         )
         user = getattr(request, "user", None)
-        if user is not None and user.is_authenticated:
-            # Signed-in pages carry tenant data: keep them out of shared and back-button caches.
+        if request.path.startswith("/api/") or (user is not None and user.is_authenticated):
+            # The API's answers and signed-in pages carry tenant data: keep them out of shared
+            # and back-button caches.
             response.headers.setdefault("Cache-Control", "no-store")
         return response

@@ -3,6 +3,7 @@
 from pathlib import Path
 
 from celery.schedules import crontab
+from kombu import Exchange, Queue
 
 from cymmetri.env import (
     env_aead_keys,
@@ -52,6 +53,8 @@ SHARED_APPS = [
     "django.contrib.postgres",
     # Health, readiness, metrics, heartbeats and retention: no models of its own.
     "operations",
+    # The API's documentation page and its assets, served from here (no CDN).
+    "ninja",
 ]
 TENANT_APPS = [
     "django.contrib.contenttypes",
@@ -62,6 +65,7 @@ TENANT_APPS = [
     "smtp_integration",
     "deliverability",
     "email_templates",
+    "api",
 ]
 INSTALLED_APPS = SHARED_APPS + [app for app in TENANT_APPS if app not in SHARED_APPS]
 
@@ -170,6 +174,8 @@ PLATFORM_SMTP_USERNAME = env_str("PLATFORM_SMTP_USERNAME", "")
 PLATFORM_SMTP_PASSWORD = env_secret("PLATFORM_SMTP_PASSWORD") if PLATFORM_SMTP_USERNAME else ""
 PLATFORM_EMAIL_DOMAIN = env_str("PLATFORM_EMAIL_DOMAIN")
 PLATFORM_SMTP_RATE_LIMIT = env_rate("PLATFORM_SMTP_RATE_LIMIT", "300/hour")
+# Requests per API token (/api/v1/), counted in Redis; over it, 429 with Retry-After.
+API_RATE_LIMIT = env_rate("API_RATE_LIMIT", "600/minute")
 SMTP_ALLOWED_PORTS = env_ports("SMTP_ALLOWED_PORTS", "25,465,587,2525")
 SMTP_ALLOWED_PRIVATE_NETWORKS = env_networks("SMTP_ALLOWED_PRIVATE_NETWORKS")
 SMTP_ALLOW_PLAINTEXT = env_bool("SMTP_ALLOW_PLAINTEXT", False)
@@ -218,10 +224,17 @@ CELERY_WORKER_CONCURRENCY = env_int("CELERY_WORKER_CONCURRENCY", 8, min_value=1,
 CELERY_TASK_SOFT_TIME_LIMIT = 240
 CELERY_TASK_TIME_LIMIT = 300
 CELERY_TASK_DEFAULT_QUEUE = env_str("CELERY_QUEUE", "cymmetri")
-# Connection tests and deliverability checks wait on other people's servers: a worker of
-# their own keeps them from ever holding up the mail queue.
+# Test connection and deliverability checks wait on other people's servers (up to 20 s): they
+# have a queue of their own, so a mail backlog never delays them, nor they the mail.
 CELERY_PROBE_QUEUE = env_str("CELERY_PROBE_QUEUE", "cymmetri-probes")
-CELERY_TASK_ROUTES = {"deliverability.tasks.*": {"queue": CELERY_PROBE_QUEUE}}
+CELERY_TASK_ROUTES = ("cymmetri.celery.task_route",)
+# A worker started without -Q consumes both (make run); production may run one for each.
+# Each bound to an exchange and key of its own name (left out, both would share the default
+# queue's binding and receive its messages).
+CELERY_TASK_QUEUES = tuple(
+    Queue(name, Exchange(name), routing_key=name)
+    for name in (CELERY_TASK_DEFAULT_QUEUE, CELERY_PROBE_QUEUE)
+)
 # Beat records each tick in Redis, for /readyz?deep=1 and `manage.py mailer_status`.
 CELERY_BEAT_SCHEDULER = "cymmetri.heartbeat:HeartbeatScheduler"
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True

@@ -8,4 +8,5 @@ urlpatterns = [
     path("", dashboard, name="dashboard"),
     path("accounts/", include("accounts.urls")),
     path("integrations/", include("smtp_integration.urls")),
+    path("api/", include("api.urls")),
 ]

@@ -26,12 +26,17 @@ class DayCount:
     failed: int
 
 
-def email_activity(*, tenant, status: str | None = None, kind: str | None = None) -> QuerySet:
+def email_activity(
+    *, tenant, status: str | None = None, kind: str | None = None, to: str | None = None
+) -> QuerySet:
+    """The tenant's emails, newest first, without their bodies (they hold sign-in codes)."""
     emails = OutboundEmail.objects.filter(tenant=tenant).defer("body_text", "body_html")
     if status:
         emails = emails.filter(status=status)
     if kind:
         emails = emails.filter(kind=kind)
+    if to:
+        emails = emails.filter(to_address__iexact=to.strip())
     return emails.order_by("-created_at", "-id")
 
 

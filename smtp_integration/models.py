@@ -145,6 +145,7 @@ class SmtpConfig(models.Model):
 
 
 class TestOutcome(models.TextChoices):
+    RUNNING = "running", "Running"
     PASSED = "passed", "Passed"
     FAILED = "failed", "Failed"
 
@@ -157,6 +158,12 @@ class SmtpConnectionTest(models.Model):
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )
     actor_email = models.EmailField()
+    # Who the audit event names: a user's id, or the API token that asked for the test.
+    actor_ref = models.CharField(max_length=64, blank=True)
+    ip = models.GenericIPAddressField(null=True, blank=True)
+    # Where the test email goes (an admin of the tenant); empty on tests from before it was
+    # chosen, which went to the actor.
+    recipient = models.EmailField(blank=True)
     host = models.CharField(max_length=253)
     port = models.PositiveIntegerField()
     tls_mode = models.CharField(max_length=10, choices=TlsMode.choices)
@@ -164,6 +171,11 @@ class SmtpConnectionTest(models.Model):
     reason = models.CharField(max_length=40, blank=True)
     message = models.TextField(blank=True)
     steps = models.JSONField(default=list)
+    # The settings to test, secret included, sealed for the worker that runs the test and
+    # emptied as soon as it has read them: the secret is never in the broker or in clear.
+    sealed_request = models.TextField(blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    duration_ms = models.FloatField(null=True, blank=True)
     # A keyed digest of the settings tested, password included, to tell whether the saved
     # configuration is the one that passed. It reveals nothing about the password.
     fingerprint = models.CharField(max_length=64)

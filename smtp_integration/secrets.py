@@ -4,6 +4,8 @@ secret, and opened only to sign in."""
 
 from __future__ import annotations
 
+import json
+
 from django.db import connection
 
 from cymmetri.crypto import DecryptionError, Keyring
@@ -73,3 +75,20 @@ def username_store(config: SmtpConfig, username: str, *, secret: bool) -> None:
 def username_open(config: SmtpConfig) -> str:
     """The username to sign in with (opened when sealed); raises DecryptionError."""
     return secret_open(config, "username") if config.username_sealed else config.username
+
+
+def _test_request_context(test) -> str:
+    return f"{connection.schema_name}/smtp_integration.smtpconnectiontest/{test.pk}/request"
+
+
+def test_request_seal(test, payload: dict) -> None:
+    """Seal the settings a queued connection test will use (its secret included) on its row."""
+    text = json.dumps(payload, separators=(",", ":"))
+    test.sealed_request = Keyring.from_settings().encrypt(text, context=_test_request_context(test))
+
+
+def test_request_open(test) -> dict:
+    """The settings sealed by test_request_seal; raises DecryptionError rather than guess."""
+    return json.loads(
+        Keyring.from_settings().decrypt(test.sealed_request, context=_test_request_context(test))
+    )

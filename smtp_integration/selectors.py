@@ -4,12 +4,21 @@ from __future__ import annotations
 
 import ipaddress
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.db.models import Q
 from django.urls import reverse
+from django.utils import timezone
 
 from cymmetri.db import server_cursor
-from smtp_integration.models import SmtpConfig, SmtpConnectionTest, TestOutcome
+from smtp_integration.models import (
+    CHANGE_PERMISSION,
+    SmtpConfig,
+    SmtpConnectionTest,
+    TestOutcome,
+)
 from smtp_integration.transport import SmtpPolicy
 from tenants.models import EmailHealth
 
@@ -146,6 +155,82 @@ def smtp_settings_test(config: SmtpConfig | None) -> SmtpConnectionTest | None:
         fingerprint=config.settings_digest, outcome__in=[TestOutcome.PASSED, TestOutcome.FAILED]
     )
     return finished.first()
+
+
+def smtp_last_test() -> SmtpConnectionTest | None:
+    """The last finished connection test."""
+    return SmtpConnectionTest.objects.exclude(outcome=TestOutcome.RUNNING).first()
+
+
+# A test waits for a probe worker, then runs for at most TEST_DEADLINE_SECONDS: one still
+# "running" after this long was lost (its worker died and the broker dropped it).
+TEST_LOST_AFTER = timedelta(minutes=5)
+
+
+@dataclass(frozen=True)
+class ConnectionTestView:
+    """A connection test as the page and the API show it; ``steps`` grow while it runs."""
+
+    id: int
+    status: str  # running, passed or failed
+    steps: list[dict]  # each: name, label, ok, code, reply, detail, duration_ms
+    message: str
+    reason: str
+    host: str
+    port: int
+    tls_mode: str
+    recipient: str
+    created_at: datetime
+    finished_at: datetime | None
+    duration_ms: float | None
+
+    @property
+    def ok(self) -> bool:
+        return self.status == TestOutcome.PASSED
+
+    @property
+    def running(self) -> bool:
+        return self.status == TestOutcome.RUNNING
+
+
+def smtp_connection_test_get(test_id: int) -> ConnectionTestView | None:
+    """One connection test of this tenant, with the steps stored so far."""
+    test = SmtpConnectionTest.objects.filter(pk=test_id).first()
+    if test is None:
+        return None
+    status, message, reason = test.outcome, test.message, test.reason
+    if status == TestOutcome.RUNNING and test.created_at < timezone.now() - TEST_LOST_AFTER:
+        status, reason = TestOutcome.FAILED, "interrupted"
+        message = "The test did not finish; run it again."
+    return ConnectionTestView(
+        id=test.pk,
+        status=status,
+        steps=list(test.steps),
+        message=message,
+        reason=reason,
+        host=test.host,
+        port=test.port,
+        tls_mode=test.tls_mode,
+        recipient=test.recipient or test.actor_email,
+        created_at=test.created_at,
+        finished_at=test.finished_at,
+        duration_ms=test.duration_ms,
+    )
+
+
+def smtp_test_recipients() -> set[str]:
+    """The addresses a test email may go to: the tenant's active administrators (those who
+    may change the integration), in lower case."""
+    app_label, codename = CHANGE_PERMISSION.split(".")
+    holds = (
+        Q(groups__permissions__codename=codename)
+        & Q(groups__permissions__content_type__app_label=app_label)
+    ) | (
+        Q(user_permissions__codename=codename)
+        & Q(user_permissions__content_type__app_label=app_label)
+    )
+    users = get_user_model().objects.filter(Q(is_superuser=True) | holds, is_active=True)
+    return {email.lower() for email in users.values_list("email", flat=True).distinct() if email}
 
 
 @dataclass(frozen=True)

@@ -8,9 +8,11 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import HttpRequest
 from django.utils import timezone
+from django.utils.crypto import constant_time_compare
 
 from audit.models import AuditAction
-from audit.services import audit_record
+from audit.services import actor_user, audit_record
+from cymmetri.crypto import DecryptionError
 from smtp_integration.credentials import (
     binding_changes,
     secret_for_use,
@@ -29,7 +31,7 @@ from smtp_integration.models import (
     SmtpConnectionTest,
     TestOutcome,
 )
-from smtp_integration.secrets import SEALED, secret_seal, username_store
+from smtp_integration.secrets import SEALED, secret_open, secret_seal, username_store
 from smtp_integration.selectors import smtp_settings_test
 from smtp_integration.signals import smtp_config_changed
 from tenants.models import DeliverabilityStatus, EmailHealth, EmailTransport
@@ -85,6 +87,9 @@ def smtp_config_save(*, actor, data: dict, request: HttpRequest | None = None) -
                 f"The {secret_label(data)} is required when the server or account changes.",
                 code="secret_required",
             )
+        if data[kind.name] and not rebound and _same_secret(config, kind.name, data[kind.name]):
+            data[kind.name] = ""  # typed again as stored (a tool sending the whole config)
+        before_sealed = {name: getattr(config, column) for name, column in SEALED.items()}
         for name in SEALED:
             # Only the secret of the chosen method is kept; the other is dropped.
             typed = data[name] if name == kind.name else ""
@@ -99,7 +104,21 @@ def smtp_config_save(*, actor, data: dict, request: HttpRequest | None = None) -
             setattr(config, name, data[name])
         username_store(config, data["username"], secret=username_is_secret(data))
         changed = [name for name in CONFIG_FIELDS if data[name] != before[name]]
-        changed += [name for name in SEALED if data[name]]
+        changed += [
+            name
+            for name, column in SEALED.items()
+            if data[name] or getattr(config, column) != before_sealed[name]
+        ]
+        if not created and not changed:
+            # The same settings again (a PUT repeated by a tool): nothing to store or audit.
+            last_test = smtp_settings_test(config)
+            return SaveResult(
+                config=config,
+                created=False,
+                changed_fields=[],
+                tested=last_test is not None and last_test.outcome == TestOutcome.PASSED,
+                last_test=last_test,
+            )
         if created:
             config.enabled = True
         else:
@@ -109,7 +128,7 @@ def smtp_config_save(*, actor, data: dict, request: HttpRequest | None = None) -
             _health_reset(config)
             config.last_success_at = config.last_failure_at = None
         config.settings_digest = settings_fingerprint(data, secret)
-        config.updated_by = actor
+        config.updated_by = actor_user(actor)
         config.updated_by_email = actor.email
         config.save()
 
@@ -136,6 +155,17 @@ def smtp_config_save(*, actor, data: dict, request: HttpRequest | None = None) -
     )
 
 
+def _same_secret(config: SmtpConfig, name: str, typed: str) -> bool:
+    """Whether ``typed`` is the secret already stored (compared in constant time)."""
+    if not getattr(config, SEALED[name]):
+        return False
+    try:
+        stored = secret_open(config, name)
+    except DecryptionError:
+        return False
+    return constant_time_compare(stored, typed)
+
+
 def _normalised(data: dict) -> dict:
     """A password configuration carries no OAuth settings."""
     if data["auth_method"] == AuthMethod.OAUTH2:
@@ -159,7 +189,7 @@ def smtp_config_toggle(*, actor, enabled: bool, request: HttpRequest | None = No
         config.version += 1
         if enabled:
             _health_reset(config)  # switched back on: give the server a fresh chance
-        config.updated_by = actor
+        config.updated_by = actor_user(actor)
         config.updated_by_email = actor.email
         config.save()
         audit_record(

@@ -8,4 +8,5 @@ pytest_plugins = [
     "tests.fixtures.smtp",
     "tests.fixtures.dns",
     "tests.fixtures.browser",
+    "tests.fixtures.api",
 ]

@@ -1,4 +1,4 @@
-"""The web app as the Dockerfile ships it (gunicorn, 3 sync workers), for tests where
+"""The web app as shipped (gunicorn with gunicorn.conf.py), for tests where
 concurrency between real processes matters, and plain HTTP to reach it with a Host header."""
 
 from __future__ import annotations
@@ -6,7 +6,6 @@ from __future__ import annotations
 import http.client
 import os
 import re
-import socket
 import subprocess
 import sys
 import time
@@ -17,35 +16,44 @@ from tests.support import ROOT, guarded, process_stop
 _CSRF_INPUT = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 class Gunicorn:
-    """``gunicorn cymmetri.wsgi:application --workers 3`` on 127.0.0.1 and a free port."""
+    """``gunicorn cymmetri.wsgi:application`` as shipped (gunicorn.conf.py: sync workers,
+    WEB_CONCURRENCY of them) on 127.0.0.1 and a free port."""
 
-    def __init__(self, *, env: dict, workers: int = 3):
-        self.env = env
-        self.workers = workers
-        self.port = _free_port()
+    def __init__(self, *, env: dict, workers: int | None = None):
+        from tests.smtp_servers import free_port
+
+        self.port = free_port()
+        self.env = {**env, "PORT": str(self.port)}
+        if workers is not None:
+            self.env["WEB_CONCURRENCY"] = str(workers)
         self.process: subprocess.Popen | None = None
 
     def start(self, *, seconds: float = 30) -> Gunicorn:
         command = [sys.executable, "-m", "gunicorn", "cymmetri.wsgi:application"]
-        command += ["--bind", f"127.0.0.1:{self.port}", "--workers", str(self.workers)]
-        self.process = subprocess.Popen(guarded(command), cwd=ROOT, env={**os.environ, **self.env})
+        self.process = subprocess.Popen(
+            guarded(command),
+            cwd=ROOT,
+            env={**os.environ, **self.env},
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         deadline = time.monotonic() + seconds
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
                 raise RuntimeError(f"gunicorn exited with {self.process.returncode}.")
             try:
-                self.request("GET", "localhost", "/")
+                self.request("GET", "localhost", "/healthz")
                 return self
             except OSError:
-                time.sleep(0.1)
+                time.sleep(0.05)
         raise TimeoutError(f"gunicorn did not answer within {seconds} s.")
+
+    def get(self, path: str, *, host: str = "localhost", token: str = "") -> tuple[int, str]:
+        """GET ``path`` with a Host header (and a bearer token); (status, body)."""
+        headers = {"Authorization": f"Bearer {token}"} if token else {}
+        status, _, body = self.request("GET", host, path, headers=headers)
+        return status, body
 
     def request(
         self, method: str, host: str, path: str, *, form: dict | None = None, headers=None

@@ -21,19 +21,23 @@ def test_database_url() -> str:
     return f"postgres://{auth}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
 
 
+def probe_queue(queue: str) -> str:
+    """The probe queue (Test connection, deliverability) that goes with the mail ``queue``."""
+    return f"{queue}-probes"
+
+
 def celery_process(args: list[str], *, queue: str, env: dict) -> subprocess.Popen:
-    """``celery -A cymmetri ARGS`` on the test database and ``queue``; it stops if this process
-    dies."""
+    """``celery -A cymmetri ARGS`` on the test database, ``queue`` and its probe queue; it
+    stops if this process dies."""
     return subprocess.Popen(
         guarded([sys.executable, "-m", "celery", "-A", "cymmetri", *args]),
         cwd=ROOT,
-        # Probe tasks (deliverability checks) go to the same queue: one worker serves a test.
         env={
             **os.environ,
             "DATABASE_URL": test_database_url(),
             **env,
             "CELERY_QUEUE": queue,
-            "CELERY_PROBE_QUEUE": queue,
+            "CELERY_PROBE_QUEUE": probe_queue(queue),
         },
     )
 
@@ -66,7 +70,7 @@ class CeleryWorker:
                 "-c",
                 str(self.concurrency),
                 "-Q",
-                self.queue,
+                f"{self.queue},{probe_queue(self.queue)}",
                 "-n",
                 self.name,
                 "--without-gossip",
@@ -146,53 +150,3 @@ class CeleryBeat:
             self.process.terminate()
             self.process.wait(timeout=15)
         shutil.rmtree(self.directory, ignore_errors=True)
-
-
-class Gunicorn:
-    """The web app as shipped (gunicorn with gunicorn.conf.py) on the test database and a
-    free port."""
-
-    def __init__(self, *, env: dict, workers: int = 2):
-        from tests.smtp_servers import free_port
-
-        self.port = free_port()
-        self.env = {**os.environ, "DATABASE_URL": test_database_url(), **env}
-        self.env |= {"PORT": str(self.port), "WEB_CONCURRENCY": str(workers)}
-        self.process: subprocess.Popen | None = None
-
-    def start(self) -> Gunicorn:
-        import socket
-
-        self.process = subprocess.Popen(
-            guarded([sys.executable, "-m", "gunicorn", "cymmetri.wsgi:application"]),
-            cwd=ROOT,
-            env=self.env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"gunicorn exited with {self.process.returncode}.")
-            try:
-                with socket.create_connection(("127.0.0.1", self.port), timeout=0.2):
-                    return self
-            except OSError:
-                time.sleep(0.05)
-        raise TimeoutError("gunicorn did not listen within 30 s.")
-
-    def get(self, path: str, *, host: str = "localhost", token: str = "") -> tuple[int, str]:
-        """GET ``path`` with a Host header (and a bearer token); (status, body)."""
-        import http.client
-
-        client = http.client.HTTPConnection("127.0.0.1", self.port, timeout=10)
-        headers = {"Host": host, **({"Authorization": f"Bearer {token}"} if token else {})}
-        try:
-            client.request("GET", path, headers=headers)
-            response = client.getresponse()
-            return response.status, response.read().decode()
-        finally:
-            client.close()
-
-    stop = CeleryWorker.stop
-    kill = CeleryWorker.kill

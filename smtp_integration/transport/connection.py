@@ -12,6 +12,7 @@ import smtplib
 import socket
 import ssl
 import time
+from collections.abc import Callable
 from typing import NamedTuple
 
 from smtp_integration.transport.auth import (
@@ -73,15 +74,22 @@ class SmtpConnection:
     """One SMTP session with a tenant's server, opened only to policy-checked addresses.
 
     ``deadline`` is a time.monotonic() instant after which any operation in progress is cut
-    off with SmtpTimeout; a pool may move it forward before each use.
+    off with SmtpTimeout; a pool may move it forward before each use. ``on_step`` is called
+    with each step as soon as it is recorded (a test shows its steps as they arrive).
     """
 
     def __init__(
-        self, config: SmtpServerConfig, policy: SmtpPolicy, *, deadline: float | None = None
+        self,
+        config: SmtpServerConfig,
+        policy: SmtpPolicy,
+        *,
+        deadline: float | None = None,
+        on_step: Callable[[StepResult], None] | None = None,
     ):
         self.config = config
         self.policy = policy
         self.steps: list[StepResult] = []
+        self._on_step = on_step
         self._server_name = config.host.strip("[]").removesuffix(".")
         self._addresses = []
         self._address = None
@@ -462,10 +470,10 @@ class SmtpConnection:
         self._record(name, True, done.code, done.reply, done.facts, started)
 
     def _skip(self, name: Step, why: Skipped) -> None:
-        self.steps.append(StepResult(name, None, skipped=why))
+        self._append(StepResult(name, None, skipped=why))
 
     def _record(self, name, ok, code, reply, facts, started, *, reason=None) -> None:
-        self.steps.append(
+        self._append(
             StepResult(
                 name,
                 ok,
@@ -476,6 +484,11 @@ class SmtpConnection:
                 reason=reason,
             )
         )
+
+    def _append(self, step: StepResult) -> None:
+        self.steps.append(step)
+        if self._on_step is not None:
+            self._on_step(step)
 
     def _expect(
         self, step: str, code: int, reply: bytes, *, mailbox: str | None = None, facts=None

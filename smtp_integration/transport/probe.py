@@ -2,6 +2,7 @@
 
 import email.message
 import time
+from collections.abc import Callable
 
 from smtp_integration.transport.connection import SmtpConnection
 from smtp_integration.transport.errors import SmtpError
@@ -23,10 +24,14 @@ def probe(
     to_addr: str,
     message: email.message.Message,
     deadline_s: float = 20.0,
+    on_step: Callable[[StepResult], None] | None = None,
 ) -> ProbeResult:
-    """Send message through the server and report each step; never raises SmtpError."""
+    """Send message through the server and report each step (to ``on_step`` too, as each
+    ends); never raises SmtpError."""
     started = time.perf_counter()
-    connection = SmtpConnection(config, policy, deadline=time.monotonic() + deadline_s)
+    connection = SmtpConnection(
+        config, policy, deadline=time.monotonic() + deadline_s, on_step=on_step
+    )
     error = sent = None
     try:
         connection.open()

@@ -294,4 +294,15 @@
 
   // The provider of the stored (or just typed) server, chosen again on load.
   if (presetSelect.value) showPreset(chosenPreset(), false);
+
+  // --- leaving with unsaved edits asks first ----------------------------------------------------
+  // A form shown again after a failed Save or a test holds edits that are not saved yet.
+  var pristine = form.hasAttribute("data-unsaved") ? null : snapshot();
+  var leaving = false;
+  form.addEventListener("submit", function (event) { if (!event.defaultPrevented) leaving = true; });
+  window.addEventListener("beforeunload", function (event) {
+    if (leaving || snapshot() === pristine) return;
+    event.preventDefault();
+    event.returnValue = "";  // older browsers show their own "leave site?" text only with this
+  });
 })();

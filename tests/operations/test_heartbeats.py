@@ -17,6 +17,7 @@ from cymmetri.heartbeat import workers_read
 from mailer.models import OutboundEmail
 from tests.mailer.helpers import otps
 from tests.support import wait_for
+from tests.worker import probe_queue
 
 TTL = 3
 
@@ -36,7 +37,8 @@ def watched_queue(settings):
     """mailer_status looks for workers on the queues a test's workers serve."""
 
     def watch(queue: str) -> None:
-        settings.CELERY_TASK_DEFAULT_QUEUE = settings.CELERY_PROBE_QUEUE = queue
+        settings.CELERY_TASK_DEFAULT_QUEUE = queue
+        settings.CELERY_PROBE_QUEUE = probe_queue(queue)
 
     return watch
 
@@ -55,7 +57,7 @@ def test_a_killed_worker_vanishes_within_its_ttl_and_mailer_status_fails(
         describe=lambda: status()[1]["failed"],
     )
     [seen] = [w for w in workers_read() if w["hostname"] == worker.name]
-    assert seen["queues"] == [worker.queue]
+    assert sorted(seen["queues"]) == [worker.queue, probe_queue(worker.queue)]
     assert (seen["pool"], seen["concurrency"]) == ("thread", 2)
     assert healthy["checks"]["beat"]["age_seconds"] < 5
     assert healthy["checks"]["sweeper"]["age_seconds"] < 5

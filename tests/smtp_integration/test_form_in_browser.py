@@ -149,3 +149,30 @@ def test_saving_settings_whose_test_failed_asks_first_and_shows_it_in_red(
     assert seen["badges"] == ["Custom SMTP active", "Last test failed"]
     assert seen["settings_test"].startswith("Failed")
     assert "Authentication failed" in seen["settings_test"]
+
+
+def test_leaving_with_unsaved_edits_asks_first(browser, live_server_url):
+    def flow(page):
+        seen = {"dialogs": []}
+
+        def answer(dialog):
+            seen["dialogs"].append(dialog.type)
+            dialog.dismiss()  # "stay on this page"
+
+        page.on("dialog", answer)
+        open_as_admin(page, live_server_url, PAGE)
+        page.get_by_role("link", name="Activity").click()
+        page.wait_for_url("**/activity/")
+        seen["left_untouched"] = list(seen["dialogs"])
+
+        page.go_back()
+        page.get_by_label("Host").fill("smtp.acme.test")
+        page.get_by_role("link", name="Activity").click()
+        page.wait_for_timeout(500)
+        seen["url_after_edit"] = page.url
+        return seen
+
+    seen = browser(flow)
+    assert seen["left_untouched"] == []
+    assert seen["dialogs"] == ["beforeunload"]
+    assert seen["url_after_edit"].endswith(PAGE)
