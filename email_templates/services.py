@@ -91,7 +91,8 @@ def email_template_save(
             action=action,
             reverted_to=reverted_to,
             changed=changed,
-            actor=actor,
+            # An API token acts for the user who created it.
+            actor=getattr(actor, "user", actor),
             actor_email=getattr(actor, "email", ""),
             **cleaned,
         )
