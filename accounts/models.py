@@ -68,6 +68,8 @@ class ApiScope(models.TextChoices):
     SMTP_WRITE = "smtp:write", "Change, test, switch and remove the Email SMTP settings"
     EMAIL_SEND = "email:send", "Send transactional emails"
     EMAIL_READ = "email:read", "Read sent emails' status (never their content)"
+    TEMPLATES_READ = "templates:read", "Read and preview the email templates"
+    TEMPLATES_WRITE = "templates:write", "Change and reset the email templates"
 
 
 class ApiToken(models.Model):

@@ -121,7 +121,7 @@ def _invitation_send(*, user, inviter) -> None:
         context={
             "accept_url": accept_url,
             "inviter": inviter.get_full_name(),
-            "role": "an administrator",
+            "role": "Administrator",
         },
     )
 

@@ -23,7 +23,13 @@ from api.schemas import EmailIn, EmailOut, EmailPageOut, ErrorOut
 from audit.models import AuditAction
 from audit.services import audit_record
 from mailer import send_email
-from mailer.exceptions import EmailRequestError, InvalidContext, InvalidRecipient, UnknownKind
+from mailer.exceptions import (
+    EmailRequestError,
+    InvalidContext,
+    InvalidLocale,
+    InvalidRecipient,
+    UnknownKind,
+)
 from mailer.models import EmailStatus, OutboundEmail
 from mailer.selectors import email_activity
 from tenants.selectors import tenant_current
@@ -33,8 +39,12 @@ ERRORS = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 429: ErrorOut}
 IDEMPOTENCY_WINDOW = timedelta(hours=24)
 MAX_KEY_LENGTH = 255
 PAGE_SIZE = 50
-LOCALES = ("en",)  # the languages the email templates exist in
-_FIELD_OF_ERROR = {UnknownKind: "kind", InvalidRecipient: "to", InvalidContext: "context"}
+_FIELD_OF_ERROR = {
+    UnknownKind: "kind",
+    InvalidRecipient: "to",
+    InvalidContext: "context",
+    InvalidLocale: "locale",
+}
 
 
 class EmailQueuedOut(Schema):
@@ -103,15 +113,8 @@ def _replay(key: str, digest: str):
 
 
 def _queue(request: HttpRequest, body: EmailIn) -> dict:
-    if body.locale is not None and body.locale.split("-")[0].lower() not in LOCALES:
-        raise ApiError(
-            400,
-            "invalid_locale",
-            f"Emails exist in {', '.join(LOCALES)}; leave locale out or send one of those.",
-            {"locale": [f"Not available: {body.locale}."]},
-        )
     try:
-        email = send_email(body.kind, to=body.to, context=body.context)
+        email = send_email(body.kind, to=body.to, context=body.context, locale=body.locale)
     except EmailRequestError as exc:
         field = _FIELD_OF_ERROR.get(type(exc), "body")
         raise ApiError(400, "invalid_email", str(exc), {field: [str(exc)]}) from None

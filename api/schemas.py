@@ -177,7 +177,12 @@ class EmailIn(Schema):
     kind: str = Field(..., examples=["otp"])
     to: str = Field(..., examples=["user@example.com"])
     context: dict[str, Any] = Field(default_factory=dict, examples=[{"code": "493027"}])
-    locale: str | None = Field(None, examples=["en"])
+    locale: str | None = Field(
+        None,
+        examples=["de"],
+        description="The recipient's language (en, de, fr, es; a tag like de-AT works). "
+        "Without it, or in a language with no translation: the tenant's default language.",
+    )
 
 
 class EmailOut(Schema):

@@ -2,7 +2,7 @@
 
 from ninja import NinjaAPI
 
-from api import emails, smtp
+from api import email_templates, emails, smtp
 from api.auth import TokenAuth
 from api.errors import register_handlers
 
@@ -26,3 +26,4 @@ api = NinjaAPI(
 register_handlers(api)
 api.add_router("/email-smtp", smtp.router)
 api.add_router("/emails", emails.router)
+api.add_router("/email-templates", email_templates.router)

@@ -52,11 +52,13 @@ def cpu_snapshot(groups: dict[str, list[int]]) -> dict[str, float]:
 def sample_messages(count: int, prefix: str):
     """Messages like the mailer's OTP email (same templates), with their own Message-IDs,
     built before the clock starts: the baselines time smtplib alone."""
+    from email_templates.rendering import email_render
     from mailer.kinds import KINDS
-    from mailer.rendering import email_render
     from smtp_integration.transport import build_message
+    from tenants.models import Tenant
 
-    rendered = email_render(KINDS["otp"], context={"code": "493027"}, tenant_name="Bench Tenant")
+    tenant = Tenant(schema_name="bench", display_name="Bench Tenant")
+    rendered = email_render(KINDS["otp"], context={"code": "493027"}, tenant=tenant)
     return [
         build_message(
             from_address=FROM,
@@ -175,6 +177,12 @@ def main() -> None:
         default=1,
         help="processes of the SMTP server, sharing one port",
     )
+    parser.add_argument(
+        "--customised",
+        action="store_true",
+        help="the tenant writes its own OTP email (Liquid, sanitised HTML) in German, its "
+        "default language: send_email() renders the override path",
+    )
     args = parser.parse_args()
 
     overrides = {}
@@ -187,6 +195,8 @@ def main() -> None:
     try:
         bench.setup_database()
         tenant = bench.tenant("bench-tenant", sink=sink)
+        if args.customised:
+            tenant = customise(tenant)
 
         # The delivery pipeline alone: queued first, then the workers start.
         _, starts = run_mailer(tenant, sink, args.emails, producers=args.producers, wait=False)
@@ -208,6 +218,33 @@ def main() -> None:
         report(args, overrides, rounds, middle, pipeline, light_calls, light_250)
     finally:
         bench.stop()
+
+
+def customise(tenant):
+    """An OTP email of the tenant's own, in German, its default language."""
+    from django.contrib.auth import get_user_model
+    from django_tenants.utils import tenant_context
+
+    from email_templates.services import email_brand_save, email_template_save
+
+    with tenant_context(tenant):
+        admin = get_user_model().objects.get()
+        brand = {"default_locale": "de", "brand_colour": "#0a6640", "logo_url": ""}
+        email_brand_save(actor=admin, tenant=tenant, data=brand)
+        email_template_save(
+            actor=admin,
+            tenant=tenant,
+            kind="otp",
+            locale="de",
+            fields={
+                "subject": "{{ code }}: Ihr Code für {{ tenant_name }}",
+                "body_text": "Ihr Code: {{ code }}\n\nGültig {{ expires_in }}.",
+                "body_html": '<h1>Ihr Code</h1><p class="code">{{ code }}</p>'
+                '<p style="color:#333">Gültig {{ expires_in }}.</p>',
+            },
+        )
+    tenant.refresh_from_db()
+    return tenant
 
 
 def end_to_end(bench: Bench, tenant, sink: Sink, args):

@@ -64,6 +64,7 @@ TENANT_APPS = [
     "accounts",
     "smtp_integration",
     "deliverability",
+    "email_templates",
     "api",
 ]
 INSTALLED_APPS = SHARED_APPS + [app for app in TENANT_APPS if app not in SHARED_APPS]
@@ -295,6 +296,10 @@ SENTRY_TRACES_SAMPLE_RATE = float(env_str("SENTRY_TRACES_SAMPLE_RATE", "0"))
 # --- the rest ----------------------------------------------------------------------------------
 
 LANGUAGE_CODE = "en-gb"
+# The languages transactional emails are written in (email_templates.locales); the pages
+# themselves are in English.
+LANGUAGES = [("en", "English"), ("de", "Deutsch"), ("fr", "Français"), ("es", "Español")]
+LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True

@@ -12,3 +12,7 @@ class InvalidRecipient(EmailRequestError):
 
 class InvalidContext(EmailRequestError):
     pass
+
+
+class InvalidLocale(EmailRequestError):
+    pass

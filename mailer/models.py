@@ -52,6 +52,9 @@ class OutboundEmail(models.Model):
     message_id = models.CharField(max_length=255)
     # The admins' "your SMTP is failing" notice must not depend on the SMTP that fails.
     force_platform_default = models.BooleanField(default=False)
+    # The language it was written in, and whether an admin sent it to themselves as a test.
+    locale = models.CharField(max_length=8, blank=True)
+    is_test = models.BooleanField(default=False)
 
     status = models.CharField(
         max_length=10, choices=EmailStatus.choices, default=EmailStatus.QUEUED

@@ -103,7 +103,10 @@ def _audit(outcome: Outcome) -> dict:
         "attempts": email.attempts,
         "message_id": email.message_id,
         "fallback": email.fallback,
+        "locale": email.locale or None,
     }
+    if email.is_test:
+        metadata["test"] = True
     if outcome.status == OutcomeStatus.FAILED:
         metadata["reason"] = outcome.reason
         if outcome.cause:

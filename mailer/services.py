@@ -10,9 +10,9 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from cymmetri.db import server_cursor
+from email_templates.rendering import email_render
 from mailer.models import EmailStatus, OutboundEmail, WaitReason
-from mailer.rendering import email_render
-from mailer.validation import context_clean, kind_get, recipient_clean
+from mailer.validation import context_clean, kind_get, locale_clean, recipient_clean
 from mailer.wakeup import email_wake
 from tenants.selectors import tenant_current
 
@@ -31,9 +31,19 @@ def _current_tenant():
 
 
 def send_email(
-    kind: str, *, to: str, context: dict, tenant=None, force_platform_default: bool = False
+    kind: str,
+    *,
+    to: str,
+    context: dict,
+    tenant=None,
+    locale: str | None = None,
+    force_platform_default: bool = False,
+    test: bool = False,
 ) -> OutboundEmail:
-    """Queue one email of ``kind`` to ``to``.
+    """Queue one email of ``kind`` to ``to``, in ``locale`` (a language tag such as "de" or
+    "fr-CA"; without it, or in a language with no translation, the tenant's default).
+
+    ``test`` marks an email an admin sent to themselves from the templates tab.
 
     The row is written in the caller's transaction; when that transaction commits, a
     worker is woken (mailer.wakeup). If the broker is down then, the sweeper sends it later.
@@ -42,9 +52,10 @@ def send_email(
     spec = kind_get(kind)
     address = recipient_clean(to)
     context = context_clean(spec, context)
+    locale = locale_clean(locale)
     tenant = tenant or _current_tenant()
-    rendered = email_render(spec, context=context, tenant_name=tenant.display_name)
     now = timezone.now()
+    rendered = email_render(spec, context=context, tenant=tenant, locale=locale, now=now)
     email = OutboundEmail(
         tenant=tenant,
         kind=spec.name,
@@ -53,6 +64,8 @@ def send_email(
         subject=rendered.subject,
         body_text=rendered.text,
         body_html=rendered.html,
+        locale=rendered.locale,
+        is_test=test,
         # On the platform's domain, as providers do: stable whatever route sends it.
         message_id=f"<{uuid.uuid4().hex}@{settings.PLATFORM_EMAIL_DOMAIN}>",
         force_platform_default=force_platform_default,

@@ -8,7 +8,8 @@ from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator, validate_email
 
 from cymmetri.validators import CONTROL_CHARACTERS as _CONTROL
-from mailer.exceptions import InvalidContext, InvalidRecipient, UnknownKind
+from email_templates.locales import UnknownLocale, locale_match
+from mailer.exceptions import InvalidContext, InvalidLocale, InvalidRecipient, UnknownKind
 from mailer.kinds import KINDS, Kind
 
 _URL = URLValidator(schemes=["http", "https"])
@@ -89,3 +90,11 @@ def context_clean(kind: Kind, context: dict) -> dict:
     if "new_email" in cleaned:
         recipient_clean(str(cleaned["new_email"]))
     return cleaned
+
+
+def locale_clean(locale: str | None) -> str | None:
+    """The supported language for ``locale``, or None (the tenant's default then)."""
+    try:
+        return locale_match(locale)
+    except UnknownLocale as error:
+        raise InvalidLocale(str(error)) from None

@@ -17,4 +17,5 @@ urlpatterns = [
     path("email-smtp/delete/", views.email_smtp_delete, name="email_smtp_delete"),
     path("email-smtp/deliverability/", include("deliverability.urls")),
     path("email-smtp/", include("mailer.urls")),
+    path("email-smtp/", include("email_templates.urls")),
 ]

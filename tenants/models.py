@@ -71,6 +71,11 @@ class Tenant(TenantMixin):
     email_deliverability = models.CharField(
         max_length=10, choices=DeliverabilityStatus.choices, default=DeliverabilityStatus.UNKNOWN
     )
+    # A new value on every change of the tenant's email templates or brand: compiled templates
+    # are cached per process under it, so nothing is read or parsed per email until it changes
+    # (and a rolled-back change never comes back under a number already used). None: never
+    # customised.
+    email_templates_revision = models.UUIDField(null=True, blank=True, editable=False)
 
     auto_create_schema = True
     auto_drop_schema = False

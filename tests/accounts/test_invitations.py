@@ -42,7 +42,7 @@ def test_an_admin_invites_an_administrator(admin_client_a, admin_a):
     email = only_email()
     assert (email.kind, email.to_address) == ("invitation", "grace.hopper@example.com")
     assert email.subject == "admin@production.localhost invited you to Cymmetri Production"
-    assert "as an administrator" in email.body_text
+    assert "Your role: Administrator." in email.body_text
     assert link_path(email.body_text, "/accounts/invitation/")
 
     event = AuditEvent.objects.get(action="admin.user_invited")

@@ -22,6 +22,8 @@ CONTRACT = {
     "/api/v1/email-smtp/deliverability/check": {"post"},
     "/api/v1/emails": {"get", "post"},
     "/api/v1/emails/{email_id}": {"get"},
+    "/api/v1/email-templates/{kind}/{locale}": {"get", "put", "delete"},
+    "/api/v1/email-templates/{kind}/{locale}/preview": {"post"},
 }
 
 
@@ -60,7 +62,9 @@ def test_every_documented_operation_answers_in_the_documented_way(api_a, make_to
 def test_every_operation_says_which_scope_it_needs(api_a):
     for operations in _schema(api_a)["paths"].values():
         for operation in operations.values():
-            assert re.search(r"Scope:\s`(smtp|email):(read|write|send)`", operation["description"])
+            assert re.search(
+                r"Scope:\s`(smtp|email|templates):(read|write|send)`", operation["description"]
+            )
 
 
 @pytest.mark.browser

@@ -309,7 +309,7 @@ def test_a_key_older_than_a_day_queues_again(api_a, token):
         (OTP | {"kind": "newsletter"}, "kind"),
         (OTP | {"to": "not-an-address"}, "to"),
         (OTP | {"context": {}}, "context"),
-        (OTP | {"locale": "xx"}, "locale"),
+        (OTP | {"locale": "de; x=1"}, "locale"),
         ({"to": "user@example.com"}, "kind"),
     ],
 )

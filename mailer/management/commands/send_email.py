@@ -17,8 +17,13 @@ class Command(BaseCommand):
         parser.add_argument("--kind", required=True, choices=sorted(KINDS))
         parser.add_argument("--to", required=True, help="The recipient's address.")
         parser.add_argument("--context", default="{}", help='JSON, e.g. \'{"code": "123456"}\'.')
+        parser.add_argument(
+            "--locale",
+            default=None,
+            help="The recipient's language (de, fr, es…); default: the tenant's default language.",
+        )
 
-    def handle(self, *args, tenant, kind, to, context, **options):
+    def handle(self, *args, tenant, kind, to, context, locale, **options):
         found = get_tenant_model().objects.filter(schema_name=tenant).first()
         if found is None or tenant == "public":
             raise CommandError(f"No tenant with schema {tenant!r}.")
@@ -28,7 +33,7 @@ class Command(BaseCommand):
             raise CommandError(f"--context is not valid JSON: {exc}") from None
         try:
             with transaction.atomic():
-                email = send_email(kind, to=to, context=values, tenant=found)
+                email = send_email(kind, to=to, context=values, tenant=found, locale=locale)
         except EmailRequestError as exc:
             raise CommandError(str(exc)) from None
         self.stdout.write(
