@@ -37,7 +37,11 @@ def load_dotenv(path: Path) -> None:
         value = value.strip()
         if len(value) >= 2 and value[0] == value[-1] and value[0] in "\"'":
             value = value[1:-1]
-        os.environ.setdefault(key.strip(), value)
+        # An empty value means "not set" here, and stays out of the environment: libraries
+        # read some variables themselves, and prometheus_client takes an empty
+        # PROMETHEUS_MULTIPROC_DIR for "write metric files into the working directory".
+        if value:
+            os.environ.setdefault(key.strip(), value)
 
 
 def _raw(name: str, default: object) -> object:

@@ -107,6 +107,19 @@ def test_dotenv_does_not_override_the_real_environment(environ, tmp_path, monkey
     monkeypatch.delenv("FROM_FILE")
 
 
+def test_an_empty_value_in_dotenv_stays_out_of_the_environment(tmp_path, monkeypatch):
+    """prometheus_client reads PROMETHEUS_MULTIPROC_DIR itself: set but empty, every process
+    would write its metric files into the working directory."""
+    import os
+
+    monkeypatch.delenv("PROMETHEUS_MULTIPROC_DIR", raising=False)
+    dotenv = tmp_path / ".env"
+    dotenv.write_text("PROMETHEUS_MULTIPROC_DIR=\n")
+    env.load_dotenv(dotenv)
+
+    assert "PROMETHEUS_MULTIPROC_DIR" not in os.environ
+
+
 def test_a_choice_names_the_values_it_accepts(environ, monkeypatch):
     environ(TLS=" starttls")
     with pytest.raises(ImproperlyConfigured, match="TLS must be one of starttls, tls, none"):
