@@ -19,7 +19,7 @@ from email_templates import builtin
 # Enough for any email; a template that needs more is a template that loops on purpose.
 LOOP_LIMIT = 200
 OUTPUT_LIMIT = 100_000
-RENDER_SECONDS = 0.1
+RENDER_SECONDS = 0.1  # of CPU time
 DEFAULT_BRAND_COLOUR = "#3346d3"
 HEX_COLOUR = re.compile(r"#[0-9a-fA-F]{6}")
 
@@ -112,12 +112,14 @@ def template_compile(source: str, *, html: bool) -> Template:
 
 def template_render(template: Template, variables: dict) -> str:
     """Render with only ``variables`` (text and numbers); TemplateRenderError on a limit."""
-    started = time.perf_counter()
+    # The render's own CPU time: a busy machine (other threads, other processes) must not
+    # make a sound template "too slow", only a template's own work may.
+    started = time.thread_time()
     try:
         output = template.render(**variables)
     except LiquidError as error:
         raise TemplateRenderError(str(error).partition("\n")[0]) from None
-    if time.perf_counter() - started > RENDER_SECONDS:
+    if time.thread_time() - started > RENDER_SECONDS:
         raise TemplateRenderError("it took too long to render")
     return str(output) if not isinstance(output, str) else output
 

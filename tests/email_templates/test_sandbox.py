@@ -114,3 +114,16 @@ def test_rendering_is_bounded_in_time_and_size():
         template_render(
             template_compile("{% for i in (1..1000) %}x{% endfor %}", html=False), VARIABLES
         )
+
+
+def test_a_render_that_uses_too_much_cpu_is_refused(monkeypatch):
+    from email_templates import sandbox
+
+    template = template_compile(
+        "{% for i in (1..150) %}{{ code | append: i | upcase | downcase }}{% endfor %}",
+        html=False,
+    )
+    monkeypatch.setattr(sandbox, "RENDER_SECONDS", 0.0001)  # far below what these loops need
+
+    with pytest.raises(TemplateRenderError, match="too long"):
+        template_render(template, VARIABLES)
