@@ -26,14 +26,14 @@ def test_a_rate_limited_backlog_is_claimed_at_most_twice_per_email(
     claims = [row.claims for row in rows]
     assert sum(claims) / len(claims) <= 2.2 and max(claims) <= 3, claims
     # Each waited for a slot of its own: five a second went out, so 30 took about six
-    # seconds. What the server sees is measured: an email late on a busy machine arrives with
-    # the next second's five, so a window may hold one or two more; without the limit all 30
-    # arrive within a fraction of a second.
+    # seconds. What the server sees is measured, some milliseconds after each slot: a second
+    # of arrivals can straddle two slots' fives on a busy machine, never three; without the
+    # limit all 30 arrive within a fraction of a second.
     arrivals = sorted(m.received_at for m in platform_smtp.messages)
     assert len(arrivals) == 30
     assert arrivals[-1] - arrivals[0] >= 4.5, arrivals
     busiest = max(sum(1 for t in arrivals if start <= t < start + 1) for start in arrivals)
-    assert busiest <= 7, arrivals
+    assert busiest <= 10, arrivals
 
 
 def test_a_paused_integrations_emails_wait_unclaimed_until_a_save(
