@@ -19,6 +19,7 @@ from django.utils import timezone
 from accounts.models import ApiScope, ApiToken
 from audit.models import AuditAction
 from audit.services import Actor, audit_record
+from smtp_integration.models import CHANGE_PERMISSION
 
 TOKEN_PREFIX = "cym_"  # noqa: S105  a marker that tells scanners what leaked, not a secret
 TOKEN_BYTES = 32
@@ -119,7 +120,9 @@ def api_token_authenticate(plaintext: str, *, ip: str | None = None) -> ApiToken
     token = ApiToken.objects.select_related("created_by").filter(token_hash=digest).first()
     if token is None or not hmac.compare_digest(token.token_hash, digest):
         return None
-    if not token.active or not token.created_by.is_active:
+    creator = token.created_by
+    # A token acts for the admin who made it, and no longer than they are one.
+    if not token.active or not creator.is_active or not creator.has_perm(CHANGE_PERMISSION):
         return None
     now = timezone.now()
     if (

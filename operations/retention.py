@@ -1,7 +1,8 @@
 """Retention: nothing the platform writes grows without bound.
 
 Finished outbox rows (sent or failed) go after RETENTION_OUTBOX_DAYS, connection-test rows
-after RETENTION_CONNECTION_TESTS_DAYS, sessions (operators' and every tenant's) once expired.
+after RETENTION_CONNECTION_TESTS_DAYS, sessions (operators' and every tenant's) once expired,
+the API's Idempotency-Keys once their 24 hours are over.
 Deletes run in batches of RETENTION_BATCH_SIZE, each its own short transaction. The audit
 log is never deleted here: ``manage.py audit_archive`` is its only way out.
 """
@@ -14,6 +15,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.utils import timezone
 
+from api.emails import IDEMPOTENCY_WINDOW
 from cymmetri.db import delete_in_batches
 from cymmetri.metrics import RETENTION_DELETED
 
@@ -63,4 +65,16 @@ def sessions_purge(*, now=None) -> int:
         key="session_key",
         where="expire_date < %s",
         params=[now or timezone.now()],
+    )
+
+
+def idempotency_keys_purge(*, now=None) -> int:
+    """The current tenant's API Idempotency-Keys past their window (24 hours): a key that
+    comes back later is a new request anyway."""
+    return _purge(
+        "idempotency_keys",
+        table="api_idempotentrequest",
+        key="id",
+        where="created_at < %s",
+        params=[(now or timezone.now()) - IDEMPOTENCY_WINDOW],
     )

@@ -3,14 +3,23 @@
 from celery import shared_task
 
 from cymmetri.heartbeat import Mark, mark_record
-from operations.retention import connection_tests_purge, outbox_purge, sessions_purge
+from operations.retention import (
+    connection_tests_purge,
+    idempotency_keys_purge,
+    outbox_purge,
+    sessions_purge,
+)
 from tenants.fanout import tenant_task_fan_out
 
 
 @shared_task(ignore_result=True)
 def retention_tenant_task() -> dict:
-    """In a tenant's schema: its old connection tests and expired sessions."""
-    return {"connection_tests": connection_tests_purge(), "sessions": sessions_purge()}
+    """In a tenant's schema: its old connection tests, expired sessions and API keys."""
+    return {
+        "connection_tests": connection_tests_purge(),
+        "sessions": sessions_purge(),
+        "idempotency_keys": idempotency_keys_purge(),
+    }
 
 
 @shared_task(ignore_result=True)

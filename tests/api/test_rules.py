@@ -67,6 +67,14 @@ def test_a_revoked_token_is_refused_at_once(api_a, token, admin_a):
     assert event.actor_email == admin_a.email
 
 
+def test_a_token_stops_working_when_its_creator_is_no_longer_an_admin(api_a, token, admin_a):
+    assert api_a.call("GET", "/api/v1/email-smtp", token=token).status == 200
+
+    admin_a.groups.clear()  # still a user of the tenant, no longer one of its admins
+
+    assert api_a.call("GET", "/api/v1/email-smtp", token=token).status == 401
+
+
 def test_an_expired_token_is_refused(api_a, make_token, admin_a):
     token = make_token(admin_a, expires_at=timezone.now() + timedelta(days=1))
     ApiToken.objects.update(expires_at=timezone.now() - timedelta(seconds=1))

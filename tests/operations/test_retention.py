@@ -16,7 +16,12 @@ from django_tenants.utils import schema_context
 
 from audit.models import AuditArchive, AuditEvent
 from mailer.models import OutboundEmail
-from operations.retention import connection_tests_purge, outbox_purge, sessions_purge
+from operations.retention import (
+    connection_tests_purge,
+    idempotency_keys_purge,
+    outbox_purge,
+    sessions_purge,
+)
 from operations.tasks import retention_task
 from smtp_integration.models import SmtpConnectionTest
 from tests.mailer.helpers import outbound_email
@@ -87,6 +92,23 @@ def test_connection_tests_and_expired_sessions_of_a_tenant_go_and_live_ones_stay
     assert sessions_purge() == 5
     assert list(SmtpConnectionTest.objects.values_list("pk", flat=True)) == [kept_test.pk]
     assert list(Session.objects.values_list("session_key", flat=True)) == [live.session_key]
+
+
+def test_idempotency_keys_go_once_their_day_is_over(in_tenant_a, small_batches):
+    from api.models import IdempotentRequest
+
+    now = timezone.now()
+    for n, hours in enumerate([25, 30, 48, 23]):
+        IdempotentRequest.objects.create(
+            key=f"key-{n}",
+            request_hash="0" * 64,
+            status_code=202,
+            response={},
+            created_at=now - timedelta(hours=hours),
+        )
+
+    assert idempotency_keys_purge() == 3
+    assert list(IdempotentRequest.objects.values_list("key", flat=True)) == ["key-3"]
 
 
 def test_the_daily_task_cleans_the_outbox_operators_and_every_tenant_through_the_worker(
