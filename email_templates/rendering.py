@@ -107,6 +107,12 @@ def _builtin_compiled(kind: str, locale: str) -> dict[str, Template]:
     }
 
 
+@lru_cache(maxsize=1024)
+def _footer(kind: str, locale: str, tenant_name: str) -> str:
+    """The built-in footer names only the tenant: rendered once per tenant name and language."""
+    return template_render(_builtin_compiled(kind, locale)["footer"], {"tenant_name": tenant_name})
+
+
 def expires_in_text(lifetime: timedelta) -> str:
     """ "10 minutes", "1 hour", "7 days" in the active language."""
     seconds = int(lifetime.total_seconds())
@@ -121,8 +127,17 @@ def expires_in_text(lifetime: timedelta) -> str:
 
 
 def datetime_text(moment: datetime, locale: str) -> str:
-    moment = timezone.localtime(moment, _UTC)
-    return f"{dateformat.format(moment, DATETIME_FORMATS.get(locale, DATETIME_FORMATS['en']))} UTC"
+    """The moment to the minute, as the language writes it (the formats show no seconds)."""
+    minute = timezone.localtime(moment, _UTC).replace(second=0, microsecond=0)
+    return _datetime_text(minute, locale)
+
+
+@lru_cache(maxsize=512)
+def _datetime_text(minute: datetime, locale: str) -> str:
+    # Formatted once per minute and language: every email of that minute says the same.
+    with translation.override(locale):
+        text = dateformat.format(minute, DATETIME_FORMATS.get(locale, DATETIME_FORMATS["en"]))
+    return f"{text} UTC"
 
 
 def essential_shown(kind: str, output: str, variables: dict, *, html: bool) -> bool:
@@ -196,7 +211,7 @@ def email_render(
                     "brand_colour": custom.brand_colour,
                     "logo_url": custom.logo_url,
                     "content": mark_safe(content),  # noqa: S308 (sanitised, or built in)
-                    "footer": template_render(builtin["footer"], variables),
+                    "footer": _footer(kind.name, chosen, tenant.display_name),
                 }
             )
         )
