@@ -218,9 +218,8 @@ def smtp_connection_test_get(test_id: int) -> ConnectionTestView | None:
     )
 
 
-def smtp_test_recipients() -> set[str]:
-    """The addresses a test email may go to: the tenant's active administrators (those who
-    may change the integration), in lower case."""
+def smtp_admins():
+    """The tenant's active administrators: the users who may change the integration."""
     app_label, codename = CHANGE_PERMISSION.split(".")
     holds = (
         Q(groups__permissions__codename=codename)
@@ -229,8 +228,13 @@ def smtp_test_recipients() -> set[str]:
         Q(user_permissions__codename=codename)
         & Q(user_permissions__content_type__app_label=app_label)
     )
-    users = get_user_model().objects.filter(Q(is_superuser=True) | holds, is_active=True)
-    return {email.lower() for email in users.values_list("email", flat=True).distinct() if email}
+    return get_user_model().objects.filter(Q(is_superuser=True) | holds, is_active=True)
+
+
+def smtp_test_recipients() -> set[str]:
+    """The addresses a test email may go to: the tenant's administrators, in lower case."""
+    emails = smtp_admins().values_list("email", flat=True).distinct()
+    return {email.lower() for email in emails if email}
 
 
 @dataclass(frozen=True)
