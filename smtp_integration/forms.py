@@ -87,6 +87,14 @@ def _unresolvable_message(host: str) -> str:
 SECRETS = frozenset({"password", "oauth_secret", "oauth_key", "username"})
 
 
+def _typed_secret(value: str, mask_message: str) -> str:
+    """A secret as typed: never a mask of one, never a control character."""
+    if _MASK.fullmatch(value.strip()):
+        raise forms.ValidationError(mask_message, code="mask")
+    reject_control_characters(value)
+    return value
+
+
 class SecretTextarea(forms.Textarea):
     """A textarea for a secret (a private key): what was typed is never rendered again."""
 
@@ -270,10 +278,14 @@ class SmtpConfigForm(forms.Form):
         error): the page says so beside each, so that nothing is lost silently."""
         if not self.is_bound or not self.errors:
             return set()
-        hidden = SECRETS - {"username"}
+        return {name for name in self.secret_fields if str(self.data.get(name, "")).strip()}
+
+    @property
+    def secret_fields(self) -> frozenset[str]:
+        """The fields never shown again once typed: the username too where it is a token."""
         if isinstance(self.fields["username"].widget, forms.PasswordInput):
-            hidden |= {"username"}
-        return {name for name in hidden if str(self.data.get(name, "")).strip()}
+            return SECRETS
+        return SECRETS - {"username"}
 
     def _hide_secret_username(self) -> None:
         """A username that is a credential is typed like a password and never shown again."""
@@ -337,15 +349,11 @@ class SmtpConfigForm(forms.Form):
         return value.strip()
 
     def clean_password(self) -> str:
-        value = self.cleaned_data["password"]
-        if _MASK.fullmatch(value.strip()):
-            raise forms.ValidationError(
-                "That looks like the hidden-password mask, not a password. Type the password "
-                "itself, or leave the field empty to keep the stored one.",
-                code="mask",
-            )
-        reject_control_characters(value)
-        return value
+        return _typed_secret(
+            self.cleaned_data["password"],
+            "That looks like the hidden-password mask, not a password. Type the password "
+            "itself, or leave the field empty to keep the stored one.",
+        )
 
     def clean_from_address(self) -> str:
         value = self.cleaned_data["from_address"]
@@ -382,15 +390,11 @@ class SmtpConfigForm(forms.Form):
         return value.strip()
 
     def clean_oauth_secret(self) -> str:
-        value = self.cleaned_data["oauth_secret"]
-        if _MASK.fullmatch(value.strip()):
-            raise forms.ValidationError(
-                "That looks like a mask, not a secret. Paste the secret itself, or leave the "
-                "field empty to keep the stored one.",
-                code="mask",
-            )
-        reject_control_characters(value)
-        return value.strip()
+        return _typed_secret(
+            self.cleaned_data["oauth_secret"],
+            "That looks like a mask, not a secret. Paste the secret itself, or leave the "
+            "field empty to keep the stored one.",
+        ).strip()
 
     def clean_oauth_token_url(self) -> str:
         value = self.cleaned_data["oauth_token_url"].strip()

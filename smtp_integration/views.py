@@ -10,8 +10,7 @@ from django.views.decorators.http import require_POST
 from cymmetri.crypto import DecryptionError
 from cymmetri.decorators import permission_required_page
 from cymmetri.throttle import RateLimited, Throttle
-from smtp_integration.credentials import username_is_secret
-from smtp_integration.forms import SECRETS, SmtpConfigForm
+from smtp_integration.forms import SmtpConfigForm
 from smtp_integration.models import CHANGE_PERMISSION
 from smtp_integration.presets import presets_for_page
 from smtp_integration.providers import provider_for_host
@@ -84,7 +83,7 @@ def email_smtp(request: HttpRequest) -> HttpResponse:
         SAVE_THROTTLE.take(str(request.user.pk))
     except RateLimited as exc:
         # Shown unvalidated (validating looks the host up): the typed values, no secrets.
-        hidden = SECRETS if username_is_secret(request.POST) else SECRETS - {"username"}
+        hidden = SmtpConfigForm(request.POST, config=config).secret_fields  # not validated
         typed = {name: value for name, value in request.POST.items() if name not in hidden}
         form = SmtpConfigForm(initial=typed, config=config)
         return _page(request, config=config, form=form, save_error=str(exc), status=429)

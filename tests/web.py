@@ -59,6 +59,11 @@ class Gunicorn:
         self, method: str, host: str, path: str, *, form: dict | None = None, headers=None
     ) -> tuple[int, dict, str]:
         """One request with ``Host: host``; (status, headers, body)."""
+        status, headers, body = self._exchange(method, host, path, form=form, headers=headers)
+        return status, dict(headers), body
+
+    def _exchange(self, method, host, path, *, form=None, headers=None):
+        """(status, every header as sent, body): a response may set several cookies."""
         connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=60)
         try:
             body = urlencode(form) if form is not None else None
@@ -67,9 +72,36 @@ class Gunicorn:
                 sent["Content-Type"] = "application/x-www-form-urlencoded"
             connection.request(method, path, body=body, headers=sent)
             response = connection.getresponse()
-            return response.status, dict(response.getheaders()), response.read().decode()
+            return response.status, response.getheaders(), response.read().decode()
         finally:
             connection.close()
+
+    def sign_in(self, host: str, email: str, password: str, *, then: str) -> dict:
+        """A session signed in through the sign-in form, holding the page ``then``: its
+        cookies and form token, for form_post as ``csrf``."""
+        jar: dict[str, str] = {}
+
+        def visit(method: str, path: str, form=None) -> tuple[int, str]:
+            cookie = "; ".join(f"{name}={value}" for name, value in jar.items())
+            status, headers, body = self._exchange(
+                method, host, path, form=form, headers={"Cookie": cookie} if jar else None
+            )
+            for name, value in headers:
+                if name.lower() == "set-cookie":
+                    key, _, rest = value.partition("=")
+                    jar[key] = rest.split(";", 1)[0]
+            return status, body
+
+        _, page = visit("GET", "/accounts/login/")
+        token = _CSRF_INPUT.search(page).group(1)
+        form = {"csrfmiddlewaretoken": token, "username": email, "password": password}
+        status, _ = visit("POST", "/accounts/login/", form)
+        assert status == 302, f"{email} could not sign in"
+        _, page = visit("GET", then)
+        return {
+            "cookie": "; ".join(f"{name}={value}" for name, value in jar.items()),
+            "token": _CSRF_INPUT.search(page).group(1),
+        }
 
     def csrf(self, host: str, path: str) -> dict:
         """The cookie and form token a browser gets with the page at ``path``."""

@@ -4,7 +4,6 @@ shipped staying quick for everyone while admins test servers that never answer."
 
 from __future__ import annotations
 
-import http.client
 import re
 import statistics
 import threading
@@ -120,8 +119,14 @@ def test_twenty_tests_of_silent_servers_hold_no_web_worker(
         settings.PASSWORD_HASHERS = global_settings.PASSWORD_HASHERS
         for email in admins:
             tenant_admin_create(tenant=mailer_tenant, email=email, password=TEST_PASSWORD)
-        sessions = [_signed_in(web.port, TENANTS["a"].domain, email) for email in admins]
+        host = TENANTS["a"].domain
+        sessions = [web.sign_in(host, email, TEST_PASSWORD, then=PAGE) for email in admins]
         data = form_data(silent) | {"host": "127.0.0.1"}
+
+        def post_test(session) -> tuple[int, float]:
+            started = time.perf_counter()
+            status, _ = web.form_post(host, TEST, data, csrf=session)
+            return status, time.perf_counter() - started
 
         stop = threading.Event()
         latencies: list[float] = []
@@ -129,7 +134,7 @@ def test_twenty_tests_of_silent_servers_hold_no_web_worker(
         def sign_in_pages():
             while not stop.is_set():
                 started = time.perf_counter()
-                status, _ = _request(web.port, "GET", TENANTS["b"].domain, "/accounts/login/")
+                status, _, _ = web.request("GET", TENANTS["b"].domain, "/accounts/login/")
                 latencies.append(time.perf_counter() - started)
                 assert status == 200
 
@@ -138,9 +143,7 @@ def test_twenty_tests_of_silent_servers_hold_no_web_worker(
         try:
             time.sleep(1)  # a baseline before the tests start
             with ThreadPoolExecutor(20) as pool:
-                answers = list(
-                    pool.map(lambda n: _post_test(web.port, sessions[n % 2], data), range(20))
-                )
+                answers = list(pool.map(lambda n: post_test(sessions[n % 2]), range(20)))
             wait_for(
                 lambda: (
                     SmtpConnectionTest.objects.filter(outcome="running").count() == 20
@@ -165,78 +168,3 @@ def test_twenty_tests_of_silent_servers_hold_no_web_worker(
     assert statuses == [302] * 20
     assert seconds[-1] < 2
     assert p99 < 200
-
-
-def _running() -> int:
-    return SmtpConnectionTest.objects.filter(outcome="running").count()
-
-
-# --- plain HTTP to gunicorn with a signed-in session ------------------------------------------
-
-
-def _request(port, method, host, path, *, body=None, headers=None):
-    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-    try:
-        connection.request(method, path, body=body, headers={"Host": host, **(headers or {})})
-        response = connection.getresponse()
-        return response.status, (response.getheaders(), response.read().decode())
-    finally:
-        connection.close()
-
-
-def _signed_in(port, host, email) -> dict:
-    """The cookies and CSRF token of a session signed in through the sign-in form."""
-    from urllib.parse import urlencode
-
-    _, (headers, page) = _request(port, "GET", host, "/accounts/login/")
-    cookies = _cookies(headers)
-    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1)
-    form = urlencode({"csrfmiddlewaretoken": token, "username": email, "password": TEST_PASSWORD})
-    status, (headers, answer) = _request(
-        port,
-        "POST",
-        host,
-        "/accounts/login/",
-        body=form,
-        headers={"Cookie": _cookie_header(cookies), **_FORM},
-    )
-    assert status == 302, re.findall(r'class="(?:field__error|alert[^"]*)"[^>]*>([^<]+)', answer)
-    cookies |= _cookies(headers)
-    _, (headers, page) = _request(
-        port, "GET", host, PAGE, headers={"Cookie": _cookie_header(cookies)}
-    )
-    cookies |= _cookies(headers)
-    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1)
-    return {"host": host, "cookies": cookies, "token": token}
-
-
-def _post_test(port, session, data) -> tuple[int, float]:
-    from urllib.parse import urlencode
-
-    body = urlencode({"csrfmiddlewaretoken": session["token"], **data})
-    started = time.perf_counter()
-    status, _ = _request(
-        port,
-        "POST",
-        session["host"],
-        TEST,
-        body=body,
-        headers={"Cookie": _cookie_header(session["cookies"]), **_FORM},
-    )
-    return status, time.perf_counter() - started
-
-
-_FORM = {"Content-Type": "application/x-www-form-urlencoded"}
-
-
-def _cookies(headers) -> dict:
-    found = {}
-    for name, value in headers:
-        if name.lower() == "set-cookie":
-            key, _, rest = value.partition("=")
-            found[key] = rest.split(";", 1)[0]
-    return found
-
-
-def _cookie_header(cookies: dict) -> str:
-    return "; ".join(f"{key}={value}" for key, value in cookies.items())
