@@ -7,6 +7,7 @@ from django.db import connection
 from audit.services import audit_record
 from deliverability import services
 from deliverability.services import domain_dns_check
+from smtp_integration.models import SmtpConnectionTest
 from tests.accounts.helpers import make_user
 from tests.deliverability.tabpage import fresh_start, smtp_config_create
 from tests.deliverability.zones import DOMAIN
@@ -29,6 +30,7 @@ SIGNED_IN = [
     "/integrations/email-smtp/delete/",
     "/accounts/admins/",
     "/accounts/email/",
+    "/accounts/api-tokens/",
 ]
 # What sticks out past the right edge, to name in a failure.
 _OVERFLOW = """() => {
@@ -51,7 +53,7 @@ _OVERFLOW = """() => {
 }"""
 
 
-def _seed(tenant) -> None:
+def _seed(tenant) -> int:
     """A tenant as a busy admin sees it: its own SMTP, red DNS rows, failures, an invitee."""
     connection.set_tenant(tenant)
     fresh_start()
@@ -74,7 +76,40 @@ def _seed(tenant) -> None:
             reply_text="5.1.1 <someone.with.a.long.address@department.example.com>: "
             "Recipient address rejected: User unknown in virtual mailbox table",
         )
+    # A finished Test connection, as its result page (without scripts) shows it.
+    failed = {"ok": False, "code": 535, "reply": "5.7.8 Authentication credentials invalid"}
+    steps = [
+        {
+            "name": "resolve",
+            "label": "Resolve",
+            "ok": True,
+            "code": None,
+            "reply": "",
+            "detail": "smtp.sendgrid.net resolves to 203.0.113.10",
+            "duration_ms": 3.0,
+        },
+        {
+            "name": "auth",
+            "label": "AUTH",
+            "detail": "Authentication failed",
+            "duration_ms": 41.0,
+            **failed,
+        },
+    ]
+    test = SmtpConnectionTest.objects.create(
+        actor_email=TENANTS["a"].admin_email,
+        host="smtp.sendgrid.net",
+        port=587,
+        tls_mode="starttls",
+        outcome="failed",
+        reason="auth_failed",
+        message="Authentication failed (535 5.7.8 Authentication credentials invalid): check "
+        "the username and password; for SendGrid the username is the literal word apikey",
+        steps=steps,
+        fingerprint="0" * 64,
+    )
     connection.set_schema_to_public()
+    return test.pk
 
 
 def _slug(path: str) -> str:
@@ -88,7 +123,7 @@ def test_no_tenant_page_scrolls_sideways_on_a_phone(
     settings.DELIVERABILITY_NAMESERVERS = [green.address]
     monkeypatch.setattr(services, "CHECK_DEADLINE_SECONDS", 1.5)
     green.remove(f"_dmarc.{DOMAIN}")
-    _seed(tenant_a)
+    test_page = f"/integrations/email-smtp/test/{_seed(tenant_a)}/"
 
     def measure(page, path, width):
         page.set_viewport_size({"width": width, "height": 844 if width < 500 else 900})
@@ -102,7 +137,7 @@ def test_no_tenant_page_scrolls_sideways_on_a_phone(
             seen[path] = measure(page, path, 390)
             measure(page, path, 1280)
         open_as_admin(page, live_server_url, "/")
-        for path in SIGNED_IN:
+        for path in [*SIGNED_IN, test_page]:
             seen[path] = measure(page, path, 390)
             measure(page, path, 1280)
         return seen
