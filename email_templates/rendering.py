@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from datetime import UTC as _UTC
 from datetime import datetime, timedelta
 from functools import lru_cache
-from html import unescape
+from html import escape, unescape
 
 from django.template import Context
 from django.template.loader import get_template
@@ -64,12 +64,19 @@ class Customisation:
 BUILT_IN = Customisation()
 
 
-def tenant_customisation(tenant) -> Customisation:
-    """The tenant's brand and overrides; read and compiled once per revision per process."""
-    revision = getattr(tenant, "email_templates_revision", None)
+def tenant_customisation(tenant, *, revision: uuid.UUID | None = None) -> Customisation:
+    """The tenant's brand and overrides (as of ``revision``, by default its latest); read and
+    compiled once per revision per process."""
+    revision = revision or getattr(tenant, "email_templates_revision", None)
     if revision is None:
         return BUILT_IN
     return _customisation_load(tenant.schema_name, revision)
+
+
+def email_locale(tenant, locale: str | None) -> str:
+    """The language an email asked for in ``locale`` is written in: that one where there is
+    a translation, else the tenant's default language, else English."""
+    return locale_match(locale) or tenant_customisation(tenant).default_locale
 
 
 @lru_cache(maxsize=2048)
@@ -113,8 +120,39 @@ def _footer(kind: str, locale: str, tenant_name: str) -> str:
     return template_render(_builtin_compiled(kind, locale)["footer"], {"tenant_name": tenant_name})
 
 
+_SUBJECT = "\x00subject\x00"
+_CONTENT = "\x00content\x00"
+
+
+@lru_cache(maxsize=1024)
+def _layout(lang: str, tenant_name: str, brand_colour: str, logo_url: str, footer: str):
+    """The layout around an email's subject and content, rendered once per language and
+    brand: (before the subject, between it and the content, after the content)."""
+    html = get_template("emails/layout.html").template.render(
+        Context(
+            {
+                "lang": lang,
+                "subject": mark_safe(_SUBJECT),  # noqa: S308 (a marker, replaced by the caller)
+                "tenant_name": tenant_name,
+                "brand_colour": brand_colour,
+                "logo_url": logo_url,
+                "content": mark_safe(_CONTENT),  # noqa: S308 (a marker, replaced by the caller)
+                "footer": footer,
+            }
+        )
+    )
+    head, rest = html.split(_SUBJECT)
+    middle, tail = rest.split(_CONTENT)
+    return head, middle, tail
+
+
 def expires_in_text(lifetime: timedelta) -> str:
     """ "10 minutes", "1 hour", "7 days" in the active language."""
+    return _expires_in_text(lifetime, translation.get_language())
+
+
+@lru_cache(maxsize=256)
+def _expires_in_text(lifetime: timedelta, language: str) -> str:
     seconds = int(lifetime.total_seconds())
     if seconds % 86400 == 0:
         days = seconds // 86400
@@ -201,20 +239,16 @@ def email_render(
             )
 
         subject = " ".join(render("subject").split())[:255]
-        content = render("body_html")
-        html = get_template("emails/layout.html").template.render(
-            Context(
-                {
-                    "lang": chosen,
-                    "subject": subject,
-                    "tenant_name": tenant.display_name,
-                    "brand_colour": custom.brand_colour,
-                    "logo_url": custom.logo_url,
-                    "content": mark_safe(content),  # noqa: S308 (sanitised, or built in)
-                    "footer": _footer(kind.name, chosen, tenant.display_name),
-                }
-            )
+        head, middle, tail = _layout(
+            chosen,
+            tenant.display_name,
+            custom.brand_colour,
+            custom.logo_url,
+            _footer(kind.name, chosen, tenant.display_name),
         )
+        # The content is sanitised (a tenant's) or built in; the subject is escaped here as the
+        # template would have.
+        html = head + escape(subject) + middle + render("body_html") + tail
         return RenderedEmail(
             subject=subject, text=render("body_text").strip() + "\n", html=html, locale=chosen
         )

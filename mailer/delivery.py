@@ -24,6 +24,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from cymmetri.db import server_cursor
+from mailer.content import email_content
 from mailer.kinds import KINDS, Priority
 from mailer.leases import leases
 from mailer.models import FailureReason, OutboundEmail, WaitReason
@@ -169,9 +170,22 @@ def _claimed(params: dict) -> list[OutboundEmail]:
         position = {column.name: n for n, column in enumerate(cursor.description)}
         rows = cursor.fetchall()
     # The table's columns come in the order they were added; the model's fields do not.
-    fields = [field.attname for field in OutboundEmail._meta.concrete_fields]
-    order = [position[name] for name in fields]
-    return [OutboundEmail.from_db(None, fields, [row[n] for n in order]) for row in rows]
+    fields = OutboundEmail._meta.concrete_fields
+    names = [field.attname for field in fields]
+    order = [position[name] for name in names]
+    # Values the ORM would convert on reading (the JSON context arrives as text).
+    convert = [
+        (n, field.from_db_value)
+        for n, field in enumerate(fields)
+        if hasattr(field, "from_db_value")
+    ]
+    emails = []
+    for row in rows:
+        values = [row[n] for n in order]
+        for n, from_db in convert:
+            values[n] = from_db(values[n], None, connection)
+        emails.append(OutboundEmail.from_db(None, names, values))
+    return emails
 
 
 def email_drain() -> int:
@@ -337,7 +351,7 @@ def _send_via(email: OutboundEmail, route: Route, routes: _Routes, health: Healt
     try:
         result = pool.send(
             route,
-            _message(email, route),
+            _message(email, route, routes.tenant),
             deadline=routes.deadline,
             from_addr=route.from_address,
             to_addrs=[email.to_address],
@@ -376,15 +390,16 @@ def _rate_wait(email: OutboundEmail, route: Route) -> Outcome | None:
     return Outcome.wait(email, WaitReason.RATE_LIMITED, delay)
 
 
-def _message(email: OutboundEmail, route: Route):
+def _message(email: OutboundEmail, route: Route, tenant):
+    content = email_content(email, tenant=tenant)
     return build_message(
         from_address=route.from_address,
         from_name=route.from_name,
         reply_to=route.reply_to,
         to=email.to_address,
-        subject=email.subject,
-        text=email.body_text,
-        html=email.body_html or None,
+        subject=content.subject,
+        text=content.text,
+        html=content.html or None,
         message_id=email.message_id,
         headers={"Auto-Submitted": "auto-generated"},
     )

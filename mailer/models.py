@@ -38,15 +38,22 @@ class OutboundEmail(models.Model):
     filters by ``tenant`` (mailer.selectors).
 
     queued → sending (leased by one claim's token) → sent | failed; a retry puts it back to
-    queued with next_attempt_at. The rendered bodies are dropped once the email is finished.
+    queued with next_attempt_at. Its variables (codes, links) are dropped once it is finished.
     """
 
     tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="+")
     kind = models.CharField(max_length=20, choices=EmailKind.choices)
     priority = models.PositiveSmallIntegerField(choices=Priority.choices)
     to_address = models.EmailField(max_length=254)
-    subject = models.CharField(max_length=255)
-    body_text = models.TextField()
+    # What the email says is rendered by the worker that sends it, from the caller's variables
+    # and the tenant's templates as of the call (their revision). Rendering is off the
+    # caller's path, and the row stays small through its three writes (queue, claim, finish).
+    context = models.JSONField(default=dict, blank=True)
+    templates_revision = models.UUIDField(null=True, blank=True)
+    # Bodies rendered when queued: only emails queued by a version that rendered on the
+    # caller's side. Kept until no such email can still be queued, then dropped.
+    subject = models.CharField(max_length=255, blank=True)
+    body_text = models.TextField(blank=True)
     body_html = models.TextField(blank=True)
     # Stable across retries, so a receiver can drop a duplicate of an at-least-once send.
     message_id = models.CharField(max_length=255)

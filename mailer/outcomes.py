@@ -88,7 +88,8 @@ def _apply(outcome: Outcome, now) -> None:
     email.failure_reason = outcome.reason
     if outcome.status == OutcomeStatus.SENT:
         email.attempts += 1
-    # The bodies carry codes and links; once the email is finished nobody needs them.
+    # The variables and bodies carry codes and links; once it is finished nobody needs them.
+    email.context = {}
     email.body_text = email.body_html = ""
 
 
@@ -130,6 +131,7 @@ UPDATE public.mailer_outboundemail AS e SET
     finished_at = v.finished_at, transport = v.transport, fallback = v.fallback,
     smtp_host = v.smtp_host, reply_code = v.reply_code, reply_text = v.reply_text,
     failure_reason = v.failure_reason,
+    context = CASE WHEN v.finished_at IS NULL THEN e.context ELSE '{}' END,
     body_text = CASE WHEN v.finished_at IS NULL THEN e.body_text ELSE '' END,
     body_html = CASE WHEN v.finished_at IS NULL THEN e.body_html ELSE '' END
 FROM unnest(

@@ -29,8 +29,8 @@ class DayCount:
 def email_activity(
     *, tenant, status: str | None = None, kind: str | None = None, to: str | None = None
 ) -> QuerySet:
-    """The tenant's emails, newest first, without their bodies (they hold sign-in codes)."""
-    emails = OutboundEmail.objects.filter(tenant=tenant).defer("body_text", "body_html")
+    """The tenant's emails, newest first, without what they say (it holds sign-in codes)."""
+    emails = OutboundEmail.objects.filter(tenant=tenant).defer("context", "body_text", "body_html")
     if status:
         emails = emails.filter(status=status)
     if kind:

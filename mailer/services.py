@@ -10,7 +10,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from cymmetri.db import server_cursor
-from email_templates.rendering import email_render
+from email_templates.rendering import email_locale
 from mailer.models import EmailStatus, OutboundEmail, WaitReason
 from mailer.validation import context_clean, kind_get, locale_clean, recipient_clean
 from mailer.wakeup import email_wake
@@ -55,16 +55,15 @@ def send_email(
     locale = locale_clean(locale)
     tenant = tenant or _current_tenant()
     now = timezone.now()
-    rendered = email_render(spec, context=context, tenant=tenant, locale=locale, now=now)
     email = OutboundEmail(
         tenant=tenant,
         kind=spec.name,
         priority=spec.priority,
         to_address=address,
-        subject=rendered.subject,
-        body_text=rendered.text,
-        body_html=rendered.html,
-        locale=rendered.locale,
+        # Rendered by the worker (mailer.content), with the templates of this moment.
+        context=context,
+        templates_revision=tenant.email_templates_revision,
+        locale=email_locale(tenant, locale),
         is_test=test,
         # On the platform's domain, as providers do: stable whatever route sends it.
         message_id=f"<{uuid.uuid4().hex}@{settings.PLATFORM_EMAIL_DOMAIN}>",

@@ -13,6 +13,7 @@ from tests.accounts.helpers import (
     only_email,
     sign_in,
 )
+from tests.mailer.helpers import email_text
 from tests.support import TENANTS
 
 
@@ -22,7 +23,7 @@ def remove(client: Client, user):
 
 def test_revoking_an_invitation_retires_its_link(admin_client_a, in_tenant_a, admin_a):
     admin_client_a.post("/accounts/admins/", {"email": "grace@example.com"})
-    path = link_path(only_email().body_text, "/accounts/invitation/")
+    path = link_path(email_text(only_email()), "/accounts/invitation/")
     invitee = admin_a.__class__.objects.get(email="grace@example.com")
     assert b"Revoke invitation" in admin_client_a.get("/accounts/admins/").content
 

@@ -14,6 +14,7 @@ from email_templates.services import (
     email_template_save,
 )
 from mailer import send_email
+from mailer.content import email_content
 from mailer.exceptions import InvalidLocale
 
 BRAND = {"default_locale": "en", "brand_colour": "#3346d3", "logo_url": ""}
@@ -30,8 +31,10 @@ def save(admin_a, in_tenant_a):
 
 
 def otp(tenant, locale=None):
-    return send_email("otp", to="user@example.com", context={"code": "731904"}, tenant=tenant,
-                      locale=locale)  # fmt: skip
+    """What the user receives: subject, text and html."""
+    email = send_email("otp", to="user@example.com", context={"code": "731904"}, tenant=tenant,
+                       locale=locale)  # fmt: skip
+    return email_content(email)
 
 
 def test_a_subject_override_is_used_and_the_bodies_keep_the_built_in_text(save, in_tenant_a):
@@ -40,7 +43,7 @@ def test_a_subject_override_is_used_and_the_bodies_keep_the_built_in_text(save, 
     email = otp(in_tenant_a, "de")
 
     assert email.subject == "Ihr Code für Acme: 731904"
-    assert "Geben Sie diesen Code ein" in email.body_text
+    assert "Geben Sie diesen Code ein" in email.text
     assert email.locale == "de"
 
 
@@ -53,11 +56,11 @@ def test_the_chain_recipient_language_then_tenant_default_then_built_in(save, ad
 
     # German: its own subject; no German text body, so the default language's.
     assert german.subject == "DE 731904"
-    assert german.body_text == "Code FR : 731904\n"
+    assert german.text == "Code FR : 731904\n"
     # HTML: nobody wrote one, so the built-in text in the recipient's language.
-    assert "Geben Sie diesen Code ein" in german.body_html
+    assert "Geben Sie diesen Code ein" in german.html
     assert spanish.subject == "FR 731904"
-    assert "Introduce este código" in spanish.body_html
+    assert "Introduce este código" in spanish.html
     assert default.subject == "FR 731904"
     assert default.locale == "fr"
 
@@ -86,7 +89,7 @@ def test_html_override_sits_inside_the_layout_with_brand_and_logo(save, admin_a,
     )
     save(body_html='<h1>Hi</h1><p>Code: <b>{{ code }}</b></p><p style="color:#333">Bye</p>')
 
-    html = otp(in_tenant_a).body_html
+    html = otp(in_tenant_a).html
 
     assert "<p>Code: <b>731904</b></p>" in html
     assert f'<img src="{logo}"' in html
@@ -104,8 +107,8 @@ def test_a_saved_template_that_loses_its_code_at_send_time_falls_back(in_tenant_
 
     email = otp(in_tenant_a)
 
-    assert "731904" in email.body_text
-    assert "Enter this code" in email.body_text
+    assert "731904" in email.text
+    assert "Enter this code" in email.text
 
 
 def test_a_change_is_used_by_the_very_next_email(save, in_tenant_a):

@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from audit.models import AuditEvent
 from mailer import send_email
+from mailer.content import email_content
 from mailer.kinds import KINDS
 from mailer.models import OutboundEmail
 from tenants.selectors import tenant_current
@@ -28,6 +29,11 @@ SAMPLE_CONTEXT = {
 }
 
 
+def email_text(email: OutboundEmail) -> str:
+    """The plain text the worker will send for ``email``."""
+    return email_content(email).text
+
+
 def outbound_email(status, *, kind="otp", to="user@example.com", days_ago=0, **fields):
     """A row of the current tenant's email log in ``status``, created ``days_ago`` days ago."""
     now = timezone.now() - timedelta(days=days_ago)
@@ -36,8 +42,7 @@ def outbound_email(status, *, kind="otp", to="user@example.com", days_ago=0, **f
         kind=kind,
         priority=KINDS[kind].priority,
         to_address=to,
-        subject="s",
-        body_text="t",
+        context=SAMPLE_CONTEXT[kind],
         message_id=f"<{uuid.uuid4().hex}@acme.test>",
         status=status,
         next_attempt_at=now,

@@ -72,5 +72,5 @@ def test_only_integration_admins_see_activity(member_client_a):
 
 def test_no_email_bodies_on_the_page(admin_client_a):
     row = outbound_email("queued")
-    OutboundEmail.objects.filter(pk=row.pk).update(body_text="Your code is 493027")
+    OutboundEmail.objects.filter(pk=row.pk).update(context={"code": "493027"})
     assert "493027" not in admin_client_a.get(URL).content.decode()

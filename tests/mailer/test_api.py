@@ -7,6 +7,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from mailer import send_email
+from mailer.content import email_content
 from mailer.exceptions import InvalidContext, InvalidRecipient, UnknownKind
 from mailer.kinds import KINDS
 from mailer.models import EmailStatus, OutboundEmail
@@ -27,10 +28,11 @@ def test_send_email_writes_a_queued_row_with_the_kinds_expiry(in_tenant_a, kind)
     assert abs(lifetime - KINDS[kind].lifetime) < timedelta(seconds=1)
     assert email.next_attempt_at >= before
     assert email.message_id.startswith("<") and email.message_id.endswith("@mail.cymmetri.test>")
-    assert "Cymmetri Production" in email.body_text + email.subject
+    content = email_content(email)
+    assert "Cymmetri Production" in content.text + content.subject
     for value in SAMPLE_CONTEXT[kind].values():
-        assert value.split("\n")[0] in email.body_text
-        assert value.split("\n")[0] in email.body_html
+        assert value.split("\n")[0] in content.text
+        assert value.split("\n")[0] in content.html
 
 
 @pytest.mark.parametrize(
@@ -78,10 +80,11 @@ def test_html_is_escaped_and_plain_text_is_not(in_tenant_a):
         to="user@example.com",
         context={"title": "Tom & Jerry <script>", "message": "1 < 2 & 3 > 2"},
     )
-    assert "Tom &amp; Jerry &lt;script&gt;" in email.body_html
-    assert "<script>" not in email.body_html
-    assert "Tom & Jerry <script>" in email.body_text
-    assert email.subject == "[Cymmetri Production] Tom & Jerry <script>"
+    content = email_content(email)
+    assert "Tom &amp; Jerry &lt;script&gt;" in content.html
+    assert "<script>" not in content.html
+    assert "Tom & Jerry <script>" in content.text
+    assert content.subject == "[Cymmetri Production] Tom & Jerry <script>"
 
 
 def test_the_row_belongs_to_the_callers_transaction(in_tenant_a):
@@ -99,7 +102,7 @@ def test_an_explicit_tenant_works_from_the_public_schema(db, tenant_b):
 
     with schema_context(tenant_b.schema_name):
         stored = OutboundEmail.objects.get(pk=email.pk)
-    assert "Cymmetri Staging" in stored.subject
+    assert "Cymmetri Staging" in email_content(stored).subject
 
 
 def test_outside_a_tenant_without_tenant_is_an_error(db):

@@ -7,7 +7,9 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 
 from audit.models import AuditEvent
+from email_templates.services import email_template_save
 from mailer import send_email
+from mailer.content import email_content
 from mailer.models import OutboundEmail
 from smtp_integration.models import SmtpConfig
 from smtp_integration.services import smtp_config_toggle
@@ -40,7 +42,7 @@ def test_all_seven_kinds_arrive_with_the_right_headers_and_bodies(
         message = received[message_id].message
         sender = message["From"].addresses[0]
         assert received[message_id].rcpt_tos == [email.to_address]
-        assert message["Subject"] == email.subject
+        assert message["Subject"] == email_content(email).subject
         if route == "custom":
             assert (sender.display_name, sender.addr_spec) == ("Acme Auth", "noreply@acme.test")
             assert message["Reply-To"] == "support@acme.test"
@@ -102,6 +104,42 @@ def test_a_kept_session_the_server_closed_is_opened_again_without_a_retry(
     assert server.connections == 2
 
 
+def test_an_email_queued_with_its_bodies_rendered_goes_out_as_they_were_written(
+    mailer_tenant, platform_smtp
+):
+    """Emails queued by a version that rendered on the caller's side, before an upgrade."""
+    with transaction.atomic():
+        email = send_email("otp", to="queued@example.com", context={"code": "111111"})
+        OutboundEmail.objects.filter(pk=email.pk).update(
+            context={},
+            subject="Your code is 222222",
+            body_text="Code: 222222\n",
+            body_html="<p>Code: 222222</p>",
+        )
+    [row] = finished(email)
+    assert row.status == "sent"
+    message = by_message_id(platform_smtp)[email.message_id].message
+    assert message["Subject"] == "Your code is 222222"
+    assert message.get_body(("plain",)).get_content() == "Code: 222222\n"
+    assert "111111" not in message.as_string()
+
+
+def test_a_template_saved_a_moment_ago_is_used_by_the_worker_at_once(mailer_tenant, platform_smtp):
+    """The worker renders: a tenant it has cached (with its templates) must not make it send
+    the texts of before a Save."""
+    admin = get_user_model().objects.filter(is_staff=False).first()
+
+    def sent_subject(code: str) -> str:
+        [row] = finished(queue("otp", to=f"{code}@example.com", context={"code": code}))
+        return by_message_id(platform_smtp)[row.message_id].message["Subject"]
+
+    for subject in ("First {{ code }}", "Second {{ code }}"):
+        email_template_save(
+            actor=admin, tenant=mailer_tenant, kind="otp", locale="en", fields={"subject": subject}
+        )
+        assert sent_subject("424242") == subject.replace("{{ code }}", "424242")
+
+
 def test_a_550_fails_once_and_is_audited(mailer_tenant, configure_smtp, tenant_smtp):
     server = tenant_smtp[0]
     configure_smtp(server)
@@ -110,7 +148,7 @@ def test_a_550_fails_once_and_is_audited(mailer_tenant, configure_smtp, tenant_s
     assert row.status == "failed"
     assert (row.reply_code, row.attempts) == (550, 1)
     assert "No such user" in row.reply_text
-    assert row.body_text == "" and row.body_html == ""
+    assert row.context == {}
     event = AuditEvent.objects.get(target=f"outbound_email:{row.pk}")
     assert event.action == "email.send_failed"
     assert event.recipient == "nobody@example.com"

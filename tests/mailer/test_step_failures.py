@@ -100,8 +100,11 @@ def test_an_unexpected_error_fails_that_email_alone(
         before = queue("otp", to="before@example.com")
         broken = queue("otp", to="broken@example.com")
         after = queue("otp", to="after@example.com")
-        # A row no caller could write: its subject would start a header of its own.
-        OutboundEmail.objects.filter(pk=broken.pk).update(subject="Hi\nBcc: evil@example.com")
+        # A row no caller could write (bodies as an earlier version stored them): its subject
+        # would start a header of its own.
+        OutboundEmail.objects.filter(pk=broken.pk).update(
+            subject="Hi\nBcc: evil@example.com", body_text="Hi\n"
+        )
 
     rows = {row.to_address: row for row in finished(before, broken, after)}
 

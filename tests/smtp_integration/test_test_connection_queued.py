@@ -166,5 +166,6 @@ def test_twenty_tests_of_silent_servers_hold_no_web_worker(
         f"{statistics.median(latencies) * 1000:.1f} ms, p99 {p99:.1f} ms"
     )
     assert statuses == [302] * 20
-    assert seconds[-1] < 2
+    # Run in the request, the first five (one per gunicorn worker) would wait 20 s each.
+    assert seconds[-1] < 5
     assert p99 < 200
