@@ -30,6 +30,22 @@ def server_cursor() -> Iterator[psycopg.Cursor]:
         yield cursor
 
 
+def model_from_row(model, values: list | tuple):
+    """An instance of ``model`` from a row of all its concrete columns, in the model's field
+    order, converted as the ORM would (JSON arrives as text)."""
+    fields = model._meta.concrete_fields
+    converted = [
+        field.from_db_value(value, None, connection) if hasattr(field, "from_db_value") else value
+        for field, value in zip(fields, values, strict=True)
+    ]
+    return model.from_db(None, [field.attname for field in fields], converted)
+
+
+def model_columns(model, alias: str) -> str:
+    """``model``'s concrete columns for a SELECT, in the order model_from_row() reads them."""
+    return ", ".join(f"{alias}.{field.column}" for field in model._meta.concrete_fields)
+
+
 def delete_in_batches(*, table: str, key: str, where: str, params: list, batch: int) -> int:
     """DELETE rows of ``table`` matching ``where``, ``batch`` rows per statement and each
     statement its own transaction (call it outside atomic()), skipping rows other

@@ -84,7 +84,7 @@ MIDDLEWARE = [
     # /healthz, /readyz and /metrics answer on any host name, before the tenant lookup,
     # sessions and ALLOWED_HOSTS: probes call pods by IP address.
     "operations.middleware.OperationsEndpointsMiddleware",
-    "django_tenants.middleware.main.TenantMainMiddleware",
+    "tenants.middleware.TenantMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "cymmetri.middleware.SecurityHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",

@@ -23,7 +23,7 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
-from cymmetri.db import server_cursor
+from cymmetri.db import model_from_row, server_cursor
 from mailer.content import email_content
 from mailer.kinds import KINDS, Priority
 from mailer.leases import leases
@@ -170,22 +170,8 @@ def _claimed(params: dict) -> list[OutboundEmail]:
         position = {column.name: n for n, column in enumerate(cursor.description)}
         rows = cursor.fetchall()
     # The table's columns come in the order they were added; the model's fields do not.
-    fields = OutboundEmail._meta.concrete_fields
-    names = [field.attname for field in fields]
-    order = [position[name] for name in names]
-    # Values the ORM would convert on reading (the JSON context arrives as text).
-    convert = [
-        (n, field.from_db_value)
-        for n, field in enumerate(fields)
-        if hasattr(field, "from_db_value")
-    ]
-    emails = []
-    for row in rows:
-        values = [row[n] for n in order]
-        for n, from_db in convert:
-            values[n] = from_db(values[n], None, connection)
-        emails.append(OutboundEmail.from_db(None, names, values))
-    return emails
+    order = [position[field.attname] for field in OutboundEmail._meta.concrete_fields]
+    return [model_from_row(OutboundEmail, [row[n] for n in order]) for row in rows]
 
 
 def email_drain() -> int:

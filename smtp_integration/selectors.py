@@ -218,6 +218,34 @@ def smtp_connection_test_get(test_id: int) -> ConnectionTestView | None:
     )
 
 
+def smtp_admin_sql(user: str) -> tuple[str, dict]:
+    """smtp_admins() as an SQL condition on the user table aliased ``user``, with its named
+    parameters: for statements prepared once (the same rule, not ORM joins planned anew on
+    every request)."""
+    app_label, codename = CHANGE_PERMISSION.split(".")
+    user_model = get_user_model()
+    groups = user_model.groups.through._meta
+    group_permissions = user_model.groups.field.related_model.permissions.through._meta
+    user_permissions = user_model.user_permissions.through._meta
+    permissions = user_model.user_permissions.field.related_model._meta
+    content_types = permissions.get_field("content_type").related_model._meta
+    # Table names come from the models, never from input.
+    permission = (
+        f"(SELECT p.id FROM {permissions.db_table} p JOIN {content_types.db_table} c "  # noqa: S608
+        "ON c.id = p.content_type_id "
+        "WHERE p.codename = %(admin_codename)s AND c.app_label = %(admin_app_label)s)"
+    )
+    condition = (
+        f"({user}.is_active AND ({user}.is_superuser"  # noqa: S608
+        f" OR EXISTS (SELECT 1 FROM {groups.db_table} ug"
+        f" JOIN {group_permissions.db_table} gp ON gp.group_id = ug.group_id"
+        f" WHERE ug.user_id = {user}.id AND gp.permission_id = {permission})"
+        f" OR EXISTS (SELECT 1 FROM {user_permissions.db_table} up"
+        f" WHERE up.user_id = {user}.id AND up.permission_id = {permission})))"
+    )
+    return condition, {"admin_codename": codename, "admin_app_label": app_label}
+
+
 def smtp_admins():
     """The tenant's active administrators: the users who may change the integration."""
     app_label, codename = CHANGE_PERMISSION.split(".")

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import time
+from functools import cache
 
+import psycopg
 from django.db import connection
 from django.db.models import Q
 
-from tenants.models import DeliverabilityStatus, EmailHealth, Tenant
+from cymmetri.db import model_columns, model_from_row
+from tenants.models import DeliverabilityStatus, Domain, EmailHealth, Tenant
 
 # Tenant rows change rarely (a display name); workers and schema_context() callers look them
 # up per email, so each process keeps them this long instead of asking the database.
@@ -27,6 +30,25 @@ def tenant_current() -> Tenant | None:
     if isinstance(tenant, Tenant):
         return tenant
     return _cached("schema_name", connection.schema_name)
+
+
+def tenant_for_domain(hostname: str) -> Tenant | None:
+    """The tenant serving ``hostname``, read now (a request's tenant is never stale)."""
+    connection.close_if_health_check_failed()
+    connection.ensure_connection()
+    # The tables by their full names: the connection's search_path is not needed, or set.
+    with connection.wrap_database_errors, psycopg.Cursor(connection.connection) as cursor:
+        cursor.execute(_domain_sql(), [hostname])
+        row = cursor.fetchone()
+    return None if row is None else model_from_row(Tenant, row)
+
+
+@cache
+def _domain_sql() -> str:
+    return (
+        f"SELECT {model_columns(Tenant, 't')} FROM public.{Tenant._meta.db_table} t "  # noqa: S608
+        f"JOIN public.{Domain._meta.db_table} d ON d.tenant_id = t.id WHERE d.domain = %s"
+    )
 
 
 def tenant_get(pk: int) -> Tenant:

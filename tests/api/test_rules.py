@@ -6,12 +6,15 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from django.contrib.auth.models import Permission
 from django.utils import timezone
 
 from accounts.api_tokens import api_token_revoke
 from accounts.models import ApiToken
 from audit.models import AuditAction, AuditEvent
 from mailer.models import OutboundEmail
+from smtp_integration.models import CHANGE_PERMISSION
+from smtp_integration.selectors import smtp_admins
 from smtp_integration.tester import TESTS_PER_WINDOW
 from tests.smtp_servers import SMTP_PASSWORD, SMTP_USERNAME
 
@@ -73,6 +76,32 @@ def test_a_token_stops_working_when_its_creator_is_no_longer_an_admin(api_a, tok
     admin_a.groups.clear()  # still a user of the tenant, no longer one of its admins
 
     assert api_a.call("GET", "/api/v1/email-smtp", token=token).status == 401
+
+
+@pytest.mark.parametrize(
+    ("creator", "admin"),
+    [("holds the permission itself", True), ("is a superuser", True), ("is deactivated", False)],
+)
+def test_a_token_works_exactly_while_its_creator_is_an_admin_by_any_means(
+    api_a, token, admin_a, creator, admin
+):
+    if creator == "is deactivated":
+        admin_a.is_active = False
+    else:
+        admin_a.groups.clear()
+    if creator == "holds the permission itself":
+        app_label, codename = CHANGE_PERMISSION.split(".")
+        admin_a.user_permissions.add(
+            Permission.objects.get(codename=codename, content_type__app_label=app_label)
+        )
+    admin_a.is_superuser = creator == "is a superuser"
+    admin_a.save()
+
+    status = api_a.call("GET", "/api/v1/email-smtp", token=token).status
+
+    assert status == (200 if admin else 401)
+    # The same rule as the pages' (the API checks it in a statement of its own).
+    assert smtp_admins().filter(pk=admin_a.pk).exists() == admin
 
 
 def test_an_expired_token_is_refused(api_a, make_token, admin_a):
