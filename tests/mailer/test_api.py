@@ -85,6 +85,8 @@ def test_html_is_escaped_and_plain_text_is_not(in_tenant_a):
     assert "<script>" not in content.html
     assert "Tom & Jerry <script>" in content.text
     assert content.subject == "[Cymmetri Production] Tom & Jerry <script>"
+    # The layout around it is rendered once per language and brand; the subject is escaped.
+    assert "<title>[Cymmetri Production] Tom &amp; Jerry &lt;script&gt;</title>" in content.html
 
 
 def test_the_row_belongs_to_the_callers_transaction(in_tenant_a):
