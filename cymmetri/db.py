@@ -17,11 +17,16 @@ from django.db import connection
 
 
 @contextmanager
-def server_cursor() -> Iterator[psycopg.Cursor]:
-    """A server-binding cursor on Django's connection, in the current tenant's schema; errors
-    are Django's DatabaseErrors."""
+def server_cursor(*, search_path: bool = True) -> Iterator[psycopg.Cursor]:
+    """A server-binding cursor on Django's connection, in the current tenant's schema (or,
+    with ``search_path=False``, for statements that name their tables in full, whatever the
+    connection's path); errors are Django's DatabaseErrors."""
     path_set = getattr(connection, "search_path_set_schemas", None) is not None
-    if connection.connection is None or not path_set:
+    if not search_path:
+        # What Django's own cursor would do first, short of setting the path.
+        connection.close_if_health_check_failed()
+        connection.ensure_connection()
+    elif connection.connection is None or not path_set:
         # Django's own cursor applies the tenant's search_path (django-tenants does it there
         # and notes it; a switch of schema clears the note). Creating one costs more than the
         # statements here, so only when the note says the path is not set.

@@ -73,10 +73,10 @@ def tenant_customisation(tenant, *, revision: uuid.UUID | None = None) -> Custom
     return _customisation_load(tenant.schema_name, revision)
 
 
-def email_locale(tenant, locale: str | None) -> str:
+def email_locale(tenant, locale: str | None, *, customisation: Customisation | None = None) -> str:
     """The language an email asked for in ``locale`` is written in: that one where there is
     a translation, else the tenant's default language, else English."""
-    return locale_match(locale) or tenant_customisation(tenant).default_locale
+    return locale_match(locale) or (customisation or tenant_customisation(tenant)).default_locale
 
 
 @lru_cache(maxsize=2048)
@@ -218,7 +218,7 @@ def email_render(
     the tenant's default language, else English). Each field falls back on its own: the
     tenant's text in that language → in its default language → the built-in text."""
     custom = customisation or tenant_customisation(tenant)
-    chosen = locale_match(locale) or custom.default_locale
+    chosen = email_locale(tenant, locale, customisation=custom)
     with translation.override(chosen):
         now = now or timezone.now()
         variables = {

@@ -17,13 +17,14 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
+from functools import cache
 from itertools import groupby
 
 from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
-from cymmetri.db import model_from_row, server_cursor
+from cymmetri.db import model_columns, model_from_row, server_cursor
 from mailer.content import email_content
 from mailer.kinds import KINDS, Priority
 from mailer.leases import leases
@@ -117,7 +118,7 @@ UPDATE public.mailer_outboundemail e
 SET status = 'sending', lease_token = %(token)s, lease_expires_at = %(lease)s,
     claims = LEAST(e.claims + 1, 32767)
 FROM picked WHERE e.id = picked.id
-RETURNING e.*
+RETURNING {columns}
 """
 )
 _LAST_ID = 2**63 - 1
@@ -166,12 +167,15 @@ def email_claim(*, per_tenant: int = STEP_SIZE, tenants: int = TENANTS_PER_CLAIM
 
 def _claimed(params: dict) -> list[OutboundEmail]:
     with server_cursor() as cursor:
-        cursor.execute(_CLAIM, params)
-        position = {column.name: n for n, column in enumerate(cursor.description)}
+        cursor.execute(_claim_sql(), params)
         rows = cursor.fetchall()
-    # The table's columns come in the order they were added; the model's fields do not.
-    order = [position[field.attname] for field in OutboundEmail._meta.concrete_fields]
-    return [model_from_row(OutboundEmail, [row[n] for n in order]) for row in rows]
+    return [model_from_row(OutboundEmail, row) for row in rows]
+
+
+@cache
+def _claim_sql() -> str:
+    # The model's columns in the model's order (the table's are in the order they were added).
+    return _CLAIM.replace("{columns}", model_columns(OutboundEmail, "e"))
 
 
 def email_drain() -> int:

@@ -5,11 +5,10 @@ from __future__ import annotations
 import time
 from functools import cache
 
-import psycopg
 from django.db import connection
 from django.db.models import Q
 
-from cymmetri.db import model_columns, model_from_row
+from cymmetri.db import model_columns, model_from_row, server_cursor
 from tenants.models import DeliverabilityStatus, Domain, EmailHealth, Tenant
 
 # Tenant rows change rarely (a display name); workers and schema_context() callers look them
@@ -34,10 +33,8 @@ def tenant_current() -> Tenant | None:
 
 def tenant_for_domain(hostname: str) -> Tenant | None:
     """The tenant serving ``hostname``, read now (a request's tenant is never stale)."""
-    connection.close_if_health_check_failed()
-    connection.ensure_connection()
     # The tables by their full names: the connection's search_path is not needed, or set.
-    with connection.wrap_database_errors, psycopg.Cursor(connection.connection) as cursor:
+    with server_cursor(search_path=False) as cursor:
         cursor.execute(_domain_sql(), [hostname])
         row = cursor.fetchone()
     return None if row is None else model_from_row(Tenant, row)
